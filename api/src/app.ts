@@ -1,0 +1,81 @@
+import express from 'express';
+import type { Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import 'reflect-metadata';
+import type { Config } from './config.js';
+import { createDataSource } from './db/dataSource.js';
+import { notFound } from './errors.js';
+import { createErrorHandler } from './http/errorHandler.js';
+import { createHttpLogger } from './http/httpLogger.js';
+import { mountRoutes } from './http/mountRoutes.js';
+import type { Authenticator } from './http/mountRoutes.js';
+import type { RouteSpec } from './http/route.js';
+import { createLogger } from './logger.js';
+import { healthRoutes } from './modules/health/healthRoutes.js';
+import type { ApiServices } from './services.js';
+
+export interface ApiApp {
+  app: Express;
+  services: ApiServices;
+  /** Every mounted route, for the OpenAPI document and the authz matrix test. */
+  routes: RouteSpec[];
+}
+
+export interface InitOptions {
+  databaseUrl: string;
+  logger?: Logger;
+}
+
+const JSON_BODY_LIMIT = '256kb';
+
+/** Builds the API in-process (tests use it with supertest); index.ts only listens. */
+export async function initApp(config: Config, options: InitOptions): Promise<ApiApp> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
+  await dataSource.initialize();
+  const services: ApiServices = { config, logger, dataSource, lifecycle: { shuttingDown: false } };
+
+  const authenticate: Authenticator = () => Promise.reject(new Error('no authenticator configured'));
+  const routes = [...healthRoutes(services)];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(
+    helmet({
+      // The API only serves JSON and downloads: nothing may execute, embed or frame it.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+      },
+      strictTransportSecurity: { maxAge: 63072000, includeSubDomains: true },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.use((_req, res, next) => {
+    // Responses may carry PHI: no shared or browser cache may keep them.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(createHttpLogger(logger));
+  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
+
+  const router = express.Router();
+  mountRoutes(router, routes, authenticate);
+  app.use(router);
+  app.use(() => {
+    throw notFound('route_not_found', 'No such endpoint');
+  });
+  app.use(createErrorHandler(logger));
+
+  return { app, services, routes };
+}
+
+/** Releases what initApp acquired. Safe to call more than once. */
+export async function shutdownApp({ services }: ApiApp): Promise<void> {
+  services.lifecycle.shuttingDown = true;
+  if (services.dataSource.isInitialized) {
+    await services.dataSource.destroy();
+  }
+}

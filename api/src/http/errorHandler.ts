@@ -1,0 +1,56 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as Partial<BodyParserError>).type === 'string' &&
+    typeof (error as Partial<BodyParserError>).status === 'number'
+  );
+}
+
+const BODY_PARSER_CODES: Record<string, { code: string; message: string }> = {
+  'entity.parse.failed': { code: 'malformed_json', message: 'Request body is not valid JSON' },
+  'entity.too.large': { code: 'payload_too_large', message: 'Request body is too large' },
+  'encoding.unsupported': { code: 'unsupported_encoding', message: 'Content encoding is not supported' },
+  'charset.unsupported': { code: 'unsupported_charset', message: 'Charset is not supported' },
+  'request.aborted': { code: 'request_aborted', message: 'Request was aborted' },
+  'request.size.invalid': { code: 'bad_request', message: 'Request size did not match content length' },
+};
+
+/**
+ * Maps every thrown error to `{ code, message }` (house style rule 4). Unknown errors
+ * become a bare 500; only their type and database error code are logged, never the
+ * message, which could quote row values.
+ */
+export function createErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof AppError) {
+      res.status(error.status).json(error.toBody());
+      return;
+    }
+    if (isBodyParserError(error) && error.status >= 400 && error.status < 500) {
+      const known = BODY_PARSER_CODES[error.type] ?? { code: 'bad_request', message: 'Malformed request' };
+      res.status(error.status).json(known);
+      return;
+    }
+    const typed = error as { name?: unknown; code?: unknown; constraint?: unknown; stack?: unknown };
+    const stack = typeof typed.stack === 'string' ? typed.stack.split('\n').slice(1, 8).join('\n') : undefined;
+    logger.error(
+      { type: typed.name, dbCode: typed.code, constraint: typed.constraint, stack, path: req.path },
+      'unhandled error',
+    );
+    res.status(500).json({ code: 'internal_error', message: 'Internal server error' });
+  };
+}

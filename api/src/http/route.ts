@@ -1,0 +1,92 @@
+import type { Readable } from 'node:stream';
+import type { Role } from '@medspa/shared-types';
+import type { ZodType } from 'zod';
+import { AppError } from '../errors.js';
+import type { RequestContext } from './requestContext.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Who may call a route: anyone, any signed-in user, or the listed roles. The authz
+ * matrix test walks every route with every role against this declaration.
+ */
+export type Access = 'public' | 'authenticated' | readonly Role[];
+
+export interface RouteInput<TBody, TQuery, TParams> {
+  body: TBody;
+  query: TQuery;
+  params: TParams;
+  context: RequestContext;
+}
+
+/** What a handler returns; the HTTP layer alone turns it into a response. */
+export interface HandlerResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Streamed bodies (exports); `body` is ignored when present. */
+  stream?: Readable;
+}
+
+export interface RouteDefinition<TBody, TQuery, TParams> {
+  method: HttpMethod;
+  /** Express path, e.g. `/v1/users/:userId`. */
+  path: string;
+  access: Access;
+  summary: string;
+  body?: ZodType<TBody>;
+  query?: ZodType<TQuery>;
+  params?: ZodType<TParams>;
+  handle: (input: RouteInput<TBody, TQuery, TParams>) => Promise<HandlerResult>;
+}
+
+export interface RawInput {
+  body: unknown;
+  query: unknown;
+  params: unknown;
+}
+
+/** A route with its input types erased, ready to mount. */
+export interface RouteSpec {
+  method: HttpMethod;
+  path: string;
+  access: Access;
+  summary: string;
+  /** Whether the route reads a request body (the fuzz test targets these). */
+  acceptsBody: boolean;
+  invoke: (raw: RawInput, context: RequestContext) => Promise<HandlerResult>;
+}
+
+function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, part: string): T {
+  if (schema === undefined) {
+    return undefined as T;
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    // Paths and reasons only: echoing the offending values could reflect PHI.
+    const reasons = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${[part, ...issue.path.map(String)].join('.')}: ${issue.message}`);
+    throw new AppError(400, 'validation_failed', reasons.join('; '));
+  }
+  return result.data;
+}
+
+/** Declares a route: validator -> handler (house style rule 1). */
+export function defineRoute<TBody = undefined, TQuery = undefined, TParams = undefined>(
+  definition: RouteDefinition<TBody, TQuery, TParams>,
+): RouteSpec {
+  return {
+    method: definition.method,
+    path: definition.path,
+    access: definition.access,
+    summary: definition.summary,
+    acceptsBody: definition.body !== undefined,
+    invoke: async (raw, context) => {
+      const params = parsePart(definition.params, raw.params, 'params');
+      const query = parsePart(definition.query, raw.query, 'query');
+      const body = parsePart(definition.body, raw.body, 'body');
+      return definition.handle({ body, query, params, context });
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { once } from 'node:events';
+import { initApp, shutdownApp } from './app.js';
+import { loadConfig } from './config.js';
+import { migrate } from './db/dataSource.js';
+import { startEmbeddedPostgres } from './db/embeddedPostgres.js';
+import type { EmbeddedPostgresHandle } from './db/embeddedPostgres.js';
+import { createLogger } from './logger.js';
+
+/** Time allowed for in-flight requests to finish before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (databaseUrl === undefined) {
+    if (config.EMBEDDED_PG_PASSWORD === undefined) {
+      throw new Error('DATABASE_URL is unset and EMBEDDED_PG_PASSWORD is missing for the embedded database');
+    }
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.EMBEDDED_PG_DIR,
+      port: config.EMBEDDED_PG_PORT,
+      password: config.EMBEDDED_PG_PASSWORD,
+    });
+    databaseUrl = embedded.url;
+    logger.info({ port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
+  }
+
+  await migrate(databaseUrl);
+  const api = await initApp(config, { databaseUrl, logger });
+  const server = api.app.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  logger.info({ host: config.HOST, port: config.PORT }, 'api listening');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    api.services.lifecycle.shuttingDown = true;
+    setTimeout(() => {
+      logger.error('graceful shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    server.closeIdleConnections();
+    await closed;
+    await shutdownApp(api);
+    await embedded?.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void stop(signal));
+  }
+}
+
+main().catch((error: unknown) => {
+  // Startup failures are configuration or infrastructure problems: print them plainly.
+  process.stderr.write(`api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

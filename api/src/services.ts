@@ -1,0 +1,13 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config.js';
+
+/** Long-lived dependencies handed to route factories and services. */
+export interface ApiServices {
+  config: Config;
+  logger: Logger;
+  /** Connections run as the restricted role: row-level security applies. */
+  dataSource: DataSource;
+  /** Flipped at shutdown so readiness fails before connections close. */
+  lifecycle: { shuttingDown: boolean };
+}

@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { ApiApp } from '../src/app.js';
+import { initApp, shutdownApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { Config } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { createTestDatabase } from './testDatabase.js';
+import type { TestDatabase } from './testDatabase.js';
+
+/** Collects every log line the API writes, so tests can prove nothing sensitive is in them. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.lines.push(chunk.toString('utf8'));
+    callback();
+  }
+
+  text(): string {
+    return this.lines.join('');
+  }
+}
+
+export interface TestApi {
+  api: ApiApp;
+  config: Config;
+  database: TestDatabase;
+  logs: LogCapture;
+  close: () => Promise<void>;
+}
+
+/** A signing key made for this test run: tests never share or ship a secret. */
+export async function generateSigningJwk(): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return JSON.stringify({ ...jwk, kid: `test-${Date.now().toString(36)}`, alg: 'ES256' });
+}
+
+/** Starts the API in-process on its own fresh database, logging into a capture. */
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: database.url,
+    AUTH_SIGNING_JWK: await generateSigningJwk(),
+    ...overrides,
+  });
+  const logs = new LogCapture();
+  const api = await initApp(config, { databaseUrl: database.url, logger: createLogger({ level: 'info', destination: logs }) });
+  return {
+    api,
+    config,
+    database,
+    logs,
+    close: async () => {
+      await shutdownApp(api);
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * One jest run covers every workspace. Tests are transpiled only (isolatedModules);
+ * `tsc -b` in `npm test` does the type checking once for all of them.
+ * @type {import('jest').Config}
+ */
+const tsTransform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
+// Sources import with .js suffixes (nodenext); jest resolves them to the .ts files.
+const moduleNameMapper = {
+  '^@medspa/shared-types$': '<rootDir>/../shared-types/src/index.ts',
+  '^(\\.{1,2}/.*)\\.js$': '$1',
+};
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'shared-types',
+      rootDir: 'shared-types',
+      testEnvironment: 'node',
+      transform: tsTransform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/src/**/*.test.ts'],
+    },
+    {
+      displayName: 'api',
+      rootDir: 'api',
+      testEnvironment: 'node',
+      transform: tsTransform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/globalSetup.js',
+      globalTeardown: '<rootDir>/test/globalTeardown.js',
+    },
+  ],
+};

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// One-command local run: generates local secrets once (never committed, never defaults in
+// code), then starts the API on embedded PostgreSQL unless DATABASE_URL is set.
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = path.join(root, '.data');
+const secretsFile = path.join(dataDir, 'secrets.json');
+
+function generateLocalSecrets() {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: `local-${Date.now().toString(36)}`, alg: 'ES256' };
+  return {
+    AUTH_SIGNING_JWK: JSON.stringify(jwk),
+    EMBEDDED_PG_PASSWORD: randomBytes(24).toString('base64url'),
+  };
+}
+
+function localSecrets() {
+  if (process.env.NODE_ENV === 'production') {
+    return {};
+  }
+  if (!existsSync(secretsFile)) {
+    // 0711: as root, embedded PostgreSQL runs as the `postgres` user and must reach .data/pg;
+    // the secrets file itself stays 0600.
+    mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+    writeFileSync(secretsFile, JSON.stringify(generateLocalSecrets(), null, 2), { mode: 0o600 });
+    console.log(`generated local development secrets in ${path.relative(root, secretsFile)}`);
+  }
+  return JSON.parse(readFileSync(secretsFile, 'utf8'));
+}
+
+// Explicit environment wins over generated local secrets.
+const env = { ...localSecrets(), EMBEDDED_PG_DIR: path.join(dataDir, 'pg'), ...process.env };
+
+const services = [{ name: 'api', entry: path.join(root, 'api/dist/src/index.js') }];
+const children = services.map(({ name, entry }) => {
+  const child = spawn(process.execPath, [entry], { env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    console.log(`${name} exited (${signal ?? code})`);
+    for (const other of children) if (other !== child && other.exitCode === null) other.kill('SIGTERM');
+    process.exitCode = code ?? 1;
+  });
+  return child;
+});
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  });
+}
