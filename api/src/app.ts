@@ -8,11 +8,15 @@ import { createDataSource } from './db/dataSource.js';
 import { notFound } from './errors.js';
 import { createErrorHandler } from './http/errorHandler.js';
 import { createHttpLogger } from './http/httpLogger.js';
+import { HttpMetrics } from './http/metrics.js';
+import { metricsEndpoint } from './http/metricsEndpoint.js';
 import { mountRoutes } from './http/mountRoutes.js';
 import type { Authenticator } from './http/mountRoutes.js';
+import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
 import { createLogger } from './logger.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
+import { platformRoutes } from './modules/platform/platformRoutes.js';
 import type { ApiServices } from './services.js';
 
 export interface ApiApp {
@@ -37,7 +41,9 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const services: ApiServices = { config, logger, dataSource, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = () => Promise.reject(new Error('no authenticator configured'));
-  const routes = [...healthRoutes(services)];
+  const routes: RouteSpec[] = [...healthRoutes(services)];
+  routes.push(...platformRoutes(() => routes));
+  const metrics = new HttpMetrics();
 
   const app = express();
   app.disable('x-powered-by');
@@ -59,6 +65,10 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     next();
   });
   app.use(createHttpLogger(logger));
+  app.use(metrics.middleware);
+  app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
+  app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE));
+  app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE));
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
 
   const router = express.Router();

@@ -2,6 +2,29 @@ import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** Key ids are stored beside every wrapped data key, so they stay short and plain. */
+const kekIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'key ids are 1-64 of [A-Za-z0-9._-]');
+
+/** AES-256 (FIPS 197) keys are exactly 32 bytes. Issue messages never quote the value. */
+const dataKeksSchema = z
+  .string()
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of key id -> base64 key' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .record(
+        kekIdSchema,
+        z.base64().refine((key) => Buffer.from(key, 'base64').length === 32, 'each key must be 32 bytes (base64)'),
+      )
+      .refine((keks) => Object.keys(keks).length > 0, 'at least one key is required'),
+  );
+
 /**
  * Environment contract of the API. Secrets have no defaults: a missing secret stops the
  * process at start (house style rule 3). `scripts/start.mjs` generates local development
@@ -26,6 +49,31 @@ const configSchema = z.object({
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCKOUT_SECONDS: positiveInt.default(15 * 60),
   TRUST_PROXY: z.stringbool().default(false),
+  /** Requests per minute per client IP, all routes (SPEC "rate limits"). */
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  /** Requests per minute per client IP on /v1/auth/* (slows credential stuffing). */
+  AUTH_RATE_LIMIT_PER_MINUTE: positiveInt.default(30),
+  /** Bearer token for /metrics; without it only loopback clients may scrape. */
+  METRICS_TOKEN: z.string().min(32).optional(),
+  /**
+   * argon2id cost profile. `owasp` is the only one allowed in production; `test_minimum`
+   * exists so test suites that create many users stay fast (see api/src/modules/identity/passwords.ts).
+   */
+  PASSWORD_HASH_PROFILE: z.enum(['owasp', 'test_minimum']).default('owasp'),
+  /**
+   * Key-encryption keys for clinical data (notes, photos): a JSON object of key id ->
+   * base64 256-bit key. Old keys stay listed until `npm run rotate-data-keys -w api` has
+   * re-wrapped every data key under the active one (see api/src/crypto/keyRing.ts).
+   */
+  DATA_KEKS: dataKeksSchema,
+  /** Id (a key of DATA_KEKS) of the key that wraps new data keys. */
+  DATA_ACTIVE_KEK_ID: kekIdSchema,
+}).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
+  message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
+  path: ['PASSWORD_HASH_PROFILE'],
+}).refine((config) => Object.hasOwn(config.DATA_KEKS, config.DATA_ACTIVE_KEK_ID), {
+  message: 'DATA_ACTIVE_KEK_ID must name a key listed in DATA_KEKS',
+  path: ['DATA_ACTIVE_KEK_ID'],
 });
 
 export type Config = z.infer<typeof configSchema>;

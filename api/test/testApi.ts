@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { ApiApp } from '../src/app.js';
@@ -37,14 +38,26 @@ export async function generateSigningJwk(): Promise<string> {
   return JSON.stringify({ ...jwk, kid: `test-${Date.now().toString(36)}`, alg: 'ES256' });
 }
 
+/** Clinical-data key-encryption keys made for this test run (DATA_KEKS, DATA_ACTIVE_KEK_ID). */
+export function generateDataKeks(kid = `test-kek-${randomBytes(4).toString('hex')}`): Record<string, string> {
+  return {
+    DATA_KEKS: JSON.stringify({ [kid]: randomBytes(32).toString('base64') }),
+    DATA_ACTIVE_KEK_ID: kid,
+  };
+}
+
 /** Starts the API in-process on its own fresh database, logging into a capture. */
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
+    // Suites fire thousands of requests from one address; rateLimits.test.ts covers limiting.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
     DATABASE_URL: database.url,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
+    ...generateDataKeks(),
     ...overrides,
   });
   const logs = new LogCapture();

@@ -54,6 +54,8 @@ export interface RouteSpec {
   summary: string;
   /** Whether the route reads a request body (the fuzz test targets these). */
   acceptsBody: boolean;
+  /** Input schemas, kept for the OpenAPI document. */
+  schemas: { body?: ZodType; query?: ZodType; params?: ZodType };
   invoke: (raw: RawInput, context: RequestContext) => Promise<HandlerResult>;
 }
 
@@ -82,6 +84,7 @@ export function defineRoute<TBody = undefined, TQuery = undefined, TParams = und
     access: definition.access,
     summary: definition.summary,
     acceptsBody: definition.body !== undefined,
+    schemas: { body: definition.body, query: definition.query, params: definition.params },
     invoke: async (raw, context) => {
       const params = parsePart(definition.params, raw.params, 'params');
       const query = parsePart(definition.query, raw.query, 'query');
