@@ -17,7 +17,14 @@ function generateLocalSecrets() {
   return {
     AUTH_SIGNING_JWK: JSON.stringify(jwk),
     EMBEDDED_PG_PASSWORD: randomBytes(24).toString('base64url'),
+    ...generateDataKeks(),
   };
+}
+
+// AES-256 key-encryption key for clinical notes and photos (api/src/crypto/keyRing.ts).
+function generateDataKeks() {
+  const kid = `local-kek-${Date.now().toString(36)}`;
+  return { DATA_KEKS: JSON.stringify({ [kid]: randomBytes(32).toString('base64') }), DATA_ACTIVE_KEK_ID: kid };
 }
 
 function localSecrets() {
@@ -31,7 +38,13 @@ function localSecrets() {
     writeFileSync(secretsFile, JSON.stringify(generateLocalSecrets(), null, 2), { mode: 0o600 });
     console.log(`generated local development secrets in ${path.relative(root, secretsFile)}`);
   }
-  return JSON.parse(readFileSync(secretsFile, 'utf8'));
+  const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
+  if (secrets.DATA_KEKS === undefined) {
+    // Secrets files from before clinical-data encryption existed gain a key once.
+    Object.assign(secrets, generateDataKeks());
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
 }
 
 // Explicit environment wins over generated local secrets.
