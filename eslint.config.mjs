@@ -25,6 +25,15 @@ export default tseslint.config(
     },
   },
   {
+    // Client code runs in the browser; the E2EE worker runs in a dedicated worker.
+    files: ['client/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['client/src/e2ee/worker/**'],
+    languageOptions: { globals: { ...globals.worker } },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,0 +1,3 @@
+export default function PatientJoin() {
+  return <p>join</p>;
+}
