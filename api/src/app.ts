@@ -16,6 +16,9 @@ import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
 import { createLogger } from './logger.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
+import { createAuthenticator } from './modules/identity/authenticator.js';
+import { identityRoutes } from './modules/identity/identityRoutes.js';
+import { createTokenService } from './modules/identity/tokens.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import type { ApiServices } from './services.js';
 
@@ -36,12 +39,13 @@ const JSON_BODY_LIMIT = '256kb';
 /** Builds the API in-process (tests use it with supertest); index.ts only listens. */
 export async function initApp(config: Config, options: InitOptions): Promise<ApiApp> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const tokens = await createTokenService(config.AUTH_SIGNING_JWK);
   const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
   await dataSource.initialize();
-  const services: ApiServices = { config, logger, dataSource, lifecycle: { shuttingDown: false } };
+  const services: ApiServices = { config, logger, dataSource, tokens, lifecycle: { shuttingDown: false } };
 
-  const authenticate: Authenticator = () => Promise.reject(new Error('no authenticator configured'));
-  const routes: RouteSpec[] = [...healthRoutes(services)];
+  const authenticate: Authenticator = createAuthenticator(services);
+  const routes: RouteSpec[] = [...healthRoutes(services), ...identityRoutes(services)];
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
+import type { TokenService } from './modules/identity/tokens.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {
@@ -8,6 +9,8 @@ export interface ApiServices {
   logger: Logger;
   /** Connections run as the restricted role: row-level security applies. */
   dataSource: DataSource;
+  /** Signs/verifies the API's ES256 JWTs (access, MFA-enrolment and SFU room tokens). */
+  tokens: TokenService;
   /** Flipped at shutdown so readiness fails before connections close. */
   lifecycle: { shuttingDown: boolean };
 }
