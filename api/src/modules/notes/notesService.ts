@@ -1,0 +1,464 @@
+import { createHash } from 'node:crypto';
+import { PROVIDER_ROLES } from '@medspa/shared-types';
+import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../../audit/auditWriter.js';
+import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
+import { open, seal } from '../../crypto/envelope.js';
+import type { RecordBinding, SealedData } from '../../crypto/envelope.js';
+import { withTenant } from '../../db/tenantTransaction.js';
+import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
+import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import { recordGfeOutcomes } from '../gfe/gfeService.js';
+import type { ClinicalDeps } from '../records/clinicalAccess.js';
+import { loadAppointment, requireCaller, requireNotCancelled, requireRole } from '../records/clinicalAccess.js';
+import { noteBodySchema } from './noteContent.js';
+import type { GfeContent, NoteBody, NoteTemplate } from './noteContent.js';
+
+/** AAD purposes (api/src/crypto/envelope.ts): a version can never pass for an addendum. */
+const VERSION_PURPOSE = 'clinical_note_version';
+const ADDENDUM_PURPOSE = 'clinical_note_addendum';
+
+/** Who reads full clinical notes: the licensed providers of the practice. */
+const NOTE_READERS = PROVIDER_ROLES;
+
+export interface NoteMeta {
+  id: string;
+  appointmentId: string;
+  patientId: string;
+  authorId: string;
+  template: NoteTemplate;
+  status: 'draft' | 'signed';
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  signedAt: string | null;
+  signedBy: string | null;
+  signedDigest: string | null;
+}
+
+export interface AddendumView {
+  id: string;
+  authorId: string;
+  text: string;
+  signedAt: string;
+  signedDigest: string;
+}
+
+export interface NoteView extends NoteMeta {
+  content: NoteBody['content'];
+  addenda: AddendumView[];
+}
+
+export interface NoteVersionMeta {
+  version: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+interface NoteRow {
+  id: string;
+  practice_id: string;
+  appointment_id: string;
+  patient_id: string;
+  author_id: string;
+  template: NoteTemplate;
+  data_key_id: string;
+  current_version: number;
+  created_at: Date;
+  updated_at: Date;
+  signed_at: Date | null;
+  signed_by: string | null;
+  signed_digest: string | null;
+}
+
+interface SealedRow {
+  iv: Buffer;
+  ciphertext: Buffer;
+  auth_tag: Buffer;
+}
+
+const NOTE_COLUMNS = `id, practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version,
+  created_at, updated_at, signed_at, signed_by, signed_digest`;
+
+function metaOf(row: NoteRow): NoteMeta {
+  return {
+    id: row.id,
+    appointmentId: row.appointment_id,
+    patientId: row.patient_id,
+    authorId: row.author_id,
+    template: row.template,
+    status: row.signed_at === null ? 'draft' : 'signed',
+    version: row.current_version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    signedAt: row.signed_at?.toISOString() ?? null,
+    signedBy: row.signed_by,
+    signedDigest: row.signed_digest,
+  };
+}
+
+function sealedOf(row: SealedRow): SealedData {
+  return { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag };
+}
+
+function versionBinding(note: Pick<NoteRow, 'practice_id' | 'id'>, version: number): RecordBinding {
+  return { purpose: VERSION_PURPOSE, practiceId: note.practice_id, recordId: note.id, version };
+}
+
+function addendumBinding(practiceId: string, addendumId: string): RecordBinding {
+  return { purpose: ADDENDUM_PURPOSE, practiceId, recordId: addendumId, version: 0 };
+}
+
+function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Validates a body against the note's template; bad content is a 400, never a 500. */
+function parseBody(template: NoteTemplate, content: unknown): NoteBody {
+  const result = noteBodySchema.safeParse({ template, content });
+  if (!result.success) {
+    const reasons = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${['content', ...issue.path.slice(1).map(String)].join('.')}: ${issue.message}`);
+    throw badRequest('validation_failed', reasons.join('; '));
+  }
+  return result.data;
+}
+
+async function loadNote(manager: EntityManager, noteId: string, lock = false): Promise<NoteRow> {
+  const rows = await manager.query<NoteRow[]>(
+    `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [noteId],
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    throw notFound('note_not_found', 'No such note');
+  }
+  return row;
+}
+
+async function insertVersion(
+  manager: EntityManager,
+  note: NoteRow,
+  dataKey: Buffer,
+  version: number,
+  body: NoteBody,
+  authorId: string,
+): Promise<void> {
+  const sealed = seal(dataKey, Buffer.from(JSON.stringify(body.content), 'utf8'), versionBinding(note, version));
+  await manager.query(
+    `INSERT INTO clinical_note_versions (practice_id, note_id, version, iv, ciphertext, auth_tag, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [note.practice_id, note.id, version, sealed.iv, sealed.ciphertext, sealed.authTag, authorId],
+  );
+}
+
+async function readVersionPlaintext(
+  manager: EntityManager,
+  deps: ClinicalDeps,
+  note: NoteRow,
+  version: number,
+): Promise<Buffer> {
+  const rows = await manager.query<SealedRow[]>(
+    `SELECT iv, ciphertext, auth_tag FROM clinical_note_versions WHERE note_id = $1 AND version = $2`,
+    [note.id, version],
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    throw notFound('note_version_not_found', 'No such note version');
+  }
+  const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
+  return open(dataKey, sealedOf(row), versionBinding(note, version));
+}
+
+function contentOf(template: NoteTemplate, plaintext: Buffer): NoteBody['content'] {
+  return noteBodySchema.parse({ template, content: JSON.parse(plaintext.toString('utf8')) as unknown }).content;
+}
+
+async function audit(
+  manager: EntityManager,
+  context: RequestContext,
+  caller: AuthContext,
+  note: Pick<NoteRow, 'id' | 'patient_id'>,
+  action: 'note.read' | 'note.write' | 'note.sign' | 'note.addendum',
+): Promise<void> {
+  await recordAudit(manager, caller.practiceId, context, {
+    action,
+    entityType: 'clinical_note',
+    entityId: note.id,
+    patientId: note.patient_id,
+  });
+}
+
+function requireAuthor(caller: AuthContext, note: NoteRow): void {
+  if (note.author_id !== caller.userId) {
+    throw forbidden('not_note_author', 'Only the note author may change or sign it');
+  }
+}
+
+function requireDraft(note: NoteRow): void {
+  if (note.signed_at !== null) {
+    throw conflict('note_signed', 'The note is signed and locked; add an addendum instead');
+  }
+}
+
+export interface CreateNoteInput {
+  appointmentId: string;
+  body: NoteBody;
+}
+
+/**
+ * Starts the note of a visit as version 1 of a draft, encrypted under a new per-note data
+ * key. The appointment's provider or a medical director writes it; a GFE note belongs
+ * to a GFE appointment.
+ */
+export async function createNote(deps: ClinicalDeps, context: RequestContext, input: CreateNoteInput): Promise<NoteView> {
+  const caller = requireCaller(context);
+  requireRole(caller, PROVIDER_ROLES);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const appointment = await loadAppointment(manager, input.appointmentId);
+    requireNotCancelled(appointment);
+    if (appointment.providerId !== caller.userId && caller.role !== 'medical_director') {
+      throw forbidden('not_your_appointment', 'Only the appointment provider or a medical director may write its note');
+    }
+    if ((input.body.template === 'gfe') !== (appointment.kind === 'gfe')) {
+      throw badRequest('template_mismatch', 'GFE notes are written for GFE appointments, SOAP notes for the others');
+    }
+    const existing = await manager.query<{ id: string }[]>(`SELECT id FROM clinical_notes WHERE appointment_id = $1`, [
+      appointment.id,
+    ]);
+    if (existing.length > 0) {
+      throw conflict('note_exists', 'This appointment already has a note');
+    }
+    const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
+    const rows = await manager.query<NoteRow[]>(
+      `INSERT INTO clinical_notes (practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version)
+       VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING ${NOTE_COLUMNS}`,
+      [caller.practiceId, appointment.id, appointment.patientId, caller.userId, input.body.template, dataKey.id],
+    );
+    const note = rows[0];
+    if (note === undefined) {
+      throw new Error('note insert returned no row');
+    }
+    await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
+    await audit(manager, context, caller, note, 'note.write');
+    return { ...metaOf(note), content: input.body.content, addenda: [] };
+  });
+}
+
+export interface SaveDraftInput {
+  noteId: string;
+  /** The version the author edited; a stale one is a 409 instead of a lost update. */
+  expectedVersion: number;
+  content: unknown;
+}
+
+/** Saves a draft as a new encrypted version (earlier versions stay readable). */
+export async function saveDraft(deps: ClinicalDeps, context: RequestContext, input: SaveDraftInput): Promise<NoteView> {
+  const caller = requireCaller(context);
+  requireRole(caller, PROVIDER_ROLES);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const note = await loadNote(manager, input.noteId, true);
+    requireAuthor(caller, note);
+    requireDraft(note);
+    if (note.current_version !== input.expectedVersion) {
+      throw conflict('version_conflict', `The note is at version ${note.current_version}`);
+    }
+    const body = parseBody(note.template, input.content);
+    const version = note.current_version + 1;
+    const rows = await manager.query<NoteRow[]>(
+      `UPDATE clinical_notes SET current_version = $2, updated_at = now() WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
+      [note.id, version],
+    );
+    const updated = rows[0] ?? note;
+    const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
+    await insertVersion(manager, note, dataKey, version, body, caller.userId);
+    await audit(manager, context, caller, note, 'note.write');
+    return { ...metaOf(updated), content: body.content, addenda: [] };
+  });
+}
+
+async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: NoteRow): Promise<AddendumView[]> {
+  const rows = await manager.query<(SealedRow & { id: string; author_id: string; signed_at: Date; signed_digest: string })[]>(
+    `SELECT id, author_id, iv, ciphertext, auth_tag, signed_at, signed_digest
+     FROM clinical_note_addenda WHERE note_id = $1 ORDER BY signed_at, id`,
+    [note.id],
+  );
+  if (rows.length === 0) {
+    return [];
+  }
+  // Addenda are encrypted under the note's data key, each bound to its own id.
+  const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
+  return rows.map((row) => ({
+    id: row.id,
+    authorId: row.author_id,
+    text: open(dataKey, sealedOf(row), addendumBinding(note.practice_id, row.id)).toString('utf8'),
+    signedAt: row.signed_at.toISOString(),
+    signedDigest: row.signed_digest,
+  }));
+}
+
+/** Reads a note's current version and addenda (providers only; audited `note.read`). */
+export async function getNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
+  const caller = requireCaller(context);
+  requireRole(caller, NOTE_READERS);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const note = await loadNote(manager, input.noteId);
+    const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
+    const addenda = await readAddenda(manager, deps, note);
+    await audit(manager, context, caller, note, 'note.read');
+    return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+  });
+}
+
+/** Lists a note's versions (metadata only, audited as a read of the note). */
+export async function listNoteVersions(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { noteId: string },
+): Promise<NoteVersionMeta[]> {
+  const caller = requireCaller(context);
+  requireRole(caller, NOTE_READERS);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const note = await loadNote(manager, input.noteId);
+    const rows = await manager.query<{ version: number; created_by: string; created_at: Date }[]>(
+      `SELECT version, created_by, created_at FROM clinical_note_versions WHERE note_id = $1 ORDER BY version`,
+      [note.id],
+    );
+    await audit(manager, context, caller, note, 'note.read');
+    return rows.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at.toISOString() }));
+  });
+}
+
+/** Reads one historical version of a note (audited `note.read`). */
+export async function getNoteVersion(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { noteId: string; version: number },
+): Promise<{ version: number; content: NoteBody['content'] }> {
+  const caller = requireCaller(context);
+  requireRole(caller, NOTE_READERS);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const note = await loadNote(manager, input.noteId);
+    const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
+    await audit(manager, context, caller, note, 'note.read');
+    return { version: input.version, content: contentOf(note.template, plaintext) };
+  });
+}
+
+/** What signing a GFE note needs beyond the draft: every decision complete. */
+function assertGfeComplete(content: GfeContent): void {
+  if (content.servicesAssessed.length === 0) {
+    throw badRequest('gfe_incomplete', 'A GFE note must assess at least one service before signing');
+  }
+  for (const service of content.servicesAssessed) {
+    if (service.outcome === 'cleared' && service.validForDays === undefined) {
+      throw badRequest('gfe_incomplete', 'Each cleared service needs validForDays before signing');
+    }
+  }
+}
+
+/**
+ * Signs and locks the note at the version the author reviewed. The signature records
+ * signer, time and the SHA-256 digest of the signed plaintext; afterwards the database
+ * refuses any change (trigger), and a GFE note's decisions become outcomes of record.
+ */
+export async function signNote(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { noteId: string; expectedVersion: number },
+): Promise<NoteView> {
+  const caller = requireCaller(context);
+  requireRole(caller, PROVIDER_ROLES);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const note = await loadNote(manager, input.noteId, true);
+    requireAuthor(caller, note);
+    requireDraft(note);
+    if (note.current_version !== input.expectedVersion) {
+      throw conflict('version_conflict', `The note is at version ${note.current_version}`);
+    }
+    const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
+    const content = contentOf(note.template, plaintext);
+    const signedAt = new Date();
+    if (note.template === 'gfe') {
+      const gfe = content as GfeContent;
+      assertGfeComplete(gfe);
+      await recordGfeOutcomes(manager, caller.practiceId, {
+        noteId: note.id,
+        appointmentId: note.appointment_id,
+        patientId: note.patient_id,
+        providerId: caller.userId,
+        decidedAt: signedAt,
+        services: gfe.servicesAssessed,
+      });
+    }
+    const rows = await manager.query<NoteRow[]>(
+      `UPDATE clinical_notes SET signed_at = $2, signed_by = $3, signed_version = current_version,
+         signed_digest = $4, updated_at = $2
+       WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
+      [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
+    );
+    const signed = rows[0];
+    if (signed === undefined) {
+      throw new Error('note sign returned no row');
+    }
+    await audit(manager, context, caller, note, 'note.sign');
+    return { ...metaOf(signed), content, addenda: [] };
+  });
+}
+
+/** Adds a signed addendum to a signed note (any provider of the practice). */
+export async function addAddendum(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { noteId: string; text: string },
+): Promise<AddendumView> {
+  const caller = requireCaller(context);
+  requireRole(caller, PROVIDER_ROLES);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const note = await loadNote(manager, input.noteId, true);
+    if (note.signed_at === null) {
+      throw conflict('note_not_signed', 'Addenda follow signing; edit the draft instead');
+    }
+    const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
+    const id = idRows[0]?.id;
+    if (id === undefined) {
+      throw new Error('could not allocate an addendum id');
+    }
+    const plaintext = Buffer.from(input.text, 'utf8');
+    const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
+    const sealed = seal(dataKey, plaintext, addendumBinding(note.practice_id, id));
+    const digest = sha256Hex(plaintext);
+    const rows = await manager.query<{ signed_at: Date }[]>(
+      `INSERT INTO clinical_note_addenda (id, practice_id, note_id, author_id, iv, ciphertext, auth_tag, signed_digest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING signed_at`,
+      [id, caller.practiceId, note.id, caller.userId, sealed.iv, sealed.ciphertext, sealed.authTag, digest],
+    );
+    await audit(manager, context, caller, note, 'note.addendum');
+    return { id, authorId: caller.userId, text: input.text, signedAt: (rows[0]?.signed_at ?? new Date()).toISOString(), signedDigest: digest };
+  });
+}
+
+/** Lists a patient's notes (metadata, no content; audited `note.list`). */
+export async function listPatientNotes(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { patientId: string },
+): Promise<NoteMeta[]> {
+  const caller = requireCaller(context);
+  // Patients read their visits through visit summaries, which show the patient-facing part.
+  requireRole(caller, NOTE_READERS);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const rows = await manager.query<NoteRow[]>(
+      `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
+      [input.patientId],
+    );
+    await recordAudit(manager, caller.practiceId, context, {
+      action: 'note.list',
+      entityType: 'patient',
+      entityId: input.patientId,
+      patientId: input.patientId,
+    });
+    return rows.map(metaOf);
+  });
+}

@@ -1,0 +1,116 @@
+import type { Role } from '@medspa/shared-types';
+import { PROVIDER_ROLES } from '@medspa/shared-types';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { KeyRing } from '../../crypto/keyRing.js';
+import { keyRingFromConfig } from '../../crypto/keyRing.js';
+import { AppError, forbidden, notFound, unauthorized } from '../../errors.js';
+import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import type { ApiServices } from '../../services.js';
+
+/** What the clinical-record services need: restricted connections and the KEKs. */
+export interface ClinicalDeps {
+  dataSource: DataSource;
+  keyRing: KeyRing;
+}
+
+const keyRings = new WeakMap<object, KeyRing>();
+
+/** One key ring per loaded configuration, shared by every clinical module. */
+export function clinicalDepsOf(services: ApiServices): ClinicalDeps {
+  let keyRing = keyRings.get(services.config);
+  if (keyRing === undefined) {
+    keyRing = keyRingFromConfig(services.config);
+    keyRings.set(services.config, keyRing);
+  }
+  return { dataSource: services.dataSource, keyRing };
+}
+
+/** The signed-in caller; services are reached only through authenticated routes. */
+export function requireCaller(context: RequestContext): AuthContext {
+  if (context.auth === null) {
+    throw unauthorized();
+  }
+  return context.auth;
+}
+
+/** Whether the role is a licensed provider (injector or medical director). */
+export function isProvider(role: Role): boolean {
+  return PROVIDER_ROLES.includes(role);
+}
+
+/** Refuses callers outside `roles` (defence in depth beside the route's access list). */
+export function requireRole(caller: AuthContext, roles: readonly Role[]): void {
+  if (!roles.includes(caller.role)) {
+    throw forbidden();
+  }
+}
+
+/**
+ * Patients may reach only their own record; the listed staff roles reach any patient of
+ * their practice (row-level security already confines them to it). Others get 403.
+ */
+export function requirePatientAccess(caller: AuthContext, patientId: string, staffRoles: readonly Role[]): void {
+  if (caller.role === 'patient') {
+    if (caller.userId !== patientId) {
+      throw forbidden('not_your_record', 'Patients may only see their own record');
+    }
+    return;
+  }
+  requireRole(caller, staffRoles);
+}
+
+/** The appointment fields clinical records depend on. */
+export interface AppointmentFacts {
+  id: string;
+  patientId: string;
+  providerId: string;
+  kind: 'virtual_consult' | 'gfe' | 'follow_up' | 'treatment';
+  serviceCode: string | null;
+  status: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/** Loads an appointment of the current tenant or throws 404 `appointment_not_found`. */
+export async function loadAppointment(
+  manager: EntityManager,
+  appointmentId: string,
+): Promise<AppointmentFacts> {
+  const rows = await manager.query<
+    {
+      id: string;
+      patient_id: string;
+      provider_id: string;
+      kind: AppointmentFacts['kind'];
+      service_code: string | null;
+      status: string;
+      starts_at: Date;
+      ends_at: Date;
+    }[]
+  >(
+    `SELECT id, patient_id, provider_id, kind, service_code, status, starts_at, ends_at
+     FROM appointments WHERE id = $1`,
+    [appointmentId],
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    throw notFound('appointment_not_found', 'No such appointment');
+  }
+  return {
+    id: row.id,
+    patientId: row.patient_id,
+    providerId: row.provider_id,
+    kind: row.kind,
+    serviceCode: row.service_code,
+    status: row.status,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+  };
+}
+
+/** Refuses work on a cancelled appointment. */
+export function requireNotCancelled(appointment: AppointmentFacts): void {
+  if (appointment.status === 'cancelled' || appointment.status === 'no_show') {
+    throw new AppError(409, 'appointment_not_active', 'The appointment was cancelled or missed');
+  }
+}
