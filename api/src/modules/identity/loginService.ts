@@ -91,11 +91,14 @@ async function registerFailure(
 ): Promise<FailureResult> {
   const { LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS } = deps.services.config;
   const rows = await manager.query<{ locked: boolean }[]>(
-    `UPDATE users
-        SET failed_login_count = CASE WHEN failed_login_count + 1 >= $2 THEN 0 ELSE failed_login_count + 1 END,
-            locked_until = CASE WHEN failed_login_count + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-      WHERE id = $1
-      RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
+    // Wrapped in a CTE so the driver returns plain rows (TypeORM reshapes UPDATE results).
+    `WITH counted AS (
+       UPDATE users
+          SET failed_login_count = CASE WHEN failed_login_count + 1 >= $2 THEN 0 ELSE failed_login_count + 1 END,
+              locked_until = CASE WHEN failed_login_count + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+        WHERE id = $1
+        RETURNING locked_until)
+     SELECT COALESCE(locked_until > now(), false) AS locked FROM counted`,
     [user.id, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS],
   );
   const audit = { entityType: 'user', entityId: user.id, actorUserId: user.id, actorRole: user.role };

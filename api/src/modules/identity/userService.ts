@@ -223,12 +223,15 @@ export async function updateUser(
   }
   return withTenant(dataSource, auth.practiceId, async (manager) => {
     const rows = await manager.query<unknown[]>(
-      `UPDATE users
-          SET role = COALESCE($2, role),
-              disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
-                                 WHEN $3::boolean THEN COALESCE(disabled_at, now())
-                                 ELSE NULL END
-        WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      // Wrapped in a CTE so the driver returns plain rows (TypeORM reshapes UPDATE results).
+      `WITH changed AS (
+         UPDATE users
+            SET role = COALESCE($2, role),
+                disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
+                                   WHEN $3::boolean THEN COALESCE(disabled_at, now())
+                                   ELSE NULL END
+          WHERE id = $1 RETURNING ${USER_COLUMNS})
+       SELECT * FROM changed`,
       [userId, input.role ?? null, input.disabled ?? null],
     );
     if (rows.length === 0) {
