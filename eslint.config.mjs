@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // Client code runs in the browser; the E2EE worker runs in a dedicated worker.
-    files: ['client/src/**'],
+    files: ['client/src/**', 'client/test/harness/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -30,5 +30,16 @@ module.exports = {
       globalSetup: '<rootDir>/test/globalSetup.js',
       globalTeardown: '<rootDir>/test/globalTeardown.js',
     },
+    {
+      // Browser tests: real Chromium (playwright-core) against the Vite-built client.
+      displayName: 'client',
+      rootDir: 'client',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.jest.json' }] },
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/globalSetup.mjs',
+      globalTeardown: '<rootDir>/test/globalTeardown.mjs',
+    },
   ],
 };
