@@ -1,3 +1,4 @@
 export * from './roles.js';
 export * from './errors.js';
 export * from './audit.js';
+export * from './signaling.js';

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// Makes sure node_modules/mediasoup has a runnable mediasoup-worker after `npm ci`.
+//
+// The root package.json keeps npm from running mediasoup's own install script (allowScripts),
+// because that script falls back to a pip + wrapdb build which cannot work offline. This
+// script runs instead, as the root "postinstall", and tries in order:
+//   1. nothing to do: MEDIASOUP_WORKER_BIN is set, or the binary is already in place;
+//   2. the binary cached for this mediasoup version (a previous build on this machine);
+//   3. mediasoup's own installer (downloads its prebuilt worker; needs internet), time-boxed;
+//   4. an offline build against Debian system libraries (build-worker.sh), then cached.
+// Set MEDSPA_SKIP_MEDIASOUP_WORKER=1 to skip all of it (e.g. an image that only runs the API).
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const log = (message) => console.log(`[mediasoup-worker] ${message}`);
+
+/** mediasoup's prebuilt download is one HTTPS fetch; give up well before CI would. */
+const PREBUILT_TIMEOUT_MS = Number(process.env.MEDSPA_MEDIASOUP_PREBUILT_TIMEOUT_MS ?? 120_000);
+
+/** The installed mediasoup package (its "exports" hide package.json, so walk up from main). */
+function mediasoupDir() {
+  const require = createRequire(path.join(root, 'sfu', 'package.json'));
+  let dir = path.dirname(require.resolve('mediasoup'));
+  while (dir !== path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'mediasoup') return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('mediasoup package not found');
+}
+
+/**
+ * Started without MEDIASOUP_VERSION the worker exits with its own status 41 (worker/src/main.cpp),
+ * which proves it links and loads on this host; mediasoup's installer uses the same probe.
+ */
+const MISSING_VERSION_EXIT_STATUS = 41;
+
+function runs(binary) {
+  if (!existsSync(binary)) return false;
+  const result = spawnSync(binary, [], { env: {}, stdio: 'ignore', timeout: 10_000 });
+  return result.status === MISSING_VERSION_EXIT_STATUS;
+}
+
+function install(from, to) {
+  mkdirSync(path.dirname(to), { recursive: true });
+  const partial = `${to}.partial.${process.pid}`;
+  copyFileSync(from, partial);
+  chmodSync(partial, 0o755);
+  renameSync(partial, to);
+}
+
+function cacheFile(version) {
+  const cacheRoot = process.env.MEDSPA_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'medspa');
+  return path.join(cacheRoot, `mediasoup-worker-${version}-${process.platform}-${process.arch}`);
+}
+
+/** Runs mediasoup's own postinstall (prebuilt download) in its own process group, time-boxed. */
+function tryMediasoupInstaller(dir) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['npm-scripts.mjs', 'postinstall'], { cwd: dir, stdio: 'inherit', detached: true });
+    const timer = setTimeout(() => {
+      log(`mediasoup's installer did not finish within ${PREBUILT_TIMEOUT_MS / 1000}s; stopping it`);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, PREBUILT_TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+/** Lists the offline build prerequisites that are missing, for a message that says what to do. */
+function missingBuildTools() {
+  const missing = [];
+  const meson = spawnSync('meson', ['--version'], { encoding: 'utf8' });
+  const mesonVersion = meson.status === 0 ? meson.stdout.trim() : '';
+  const [major = 0, minor = 0] = mesonVersion.split('.').map(Number);
+  if (!(major > 1 || (major === 1 && minor >= 1))) missing.push(`meson >= 1.1 (found: ${mesonVersion || 'none'})`);
+  for (const tool of ['ninja', 'c++', 'pkg-config', 'flatc']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) missing.push(tool);
+  }
+  if (missing.includes('pkg-config')) return missing;
+  for (const library of ['openssl', 'libuv', 'libsrtp2', 'usrsctp', 'absl_flat_hash_map', 'flatbuffers']) {
+    if (spawnSync('pkg-config', ['--exists', library]).status !== 0) missing.push(`${library} (pkg-config)`);
+  }
+  return missing;
+}
+
+async function main() {
+  if (process.env.MEDSPA_SKIP_MEDIASOUP_WORKER === '1') {
+    log('MEDSPA_SKIP_MEDIASOUP_WORKER=1: skipped');
+    return;
+  }
+  if (process.env.MEDIASOUP_WORKER_BIN) {
+    log(`using MEDIASOUP_WORKER_BIN=${process.env.MEDIASOUP_WORKER_BIN}`);
+    return;
+  }
+  const dir = mediasoupDir();
+  const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  // The path mediasoup's Worker looks in when MEDIASOUP_WORKER_BIN is unset.
+  const target = path.join(dir, 'worker', 'out', 'Release', 'mediasoup-worker');
+  const cached = cacheFile(version);
+
+  if (runs(target)) {
+    log(`mediasoup ${version} worker already in place`);
+    if (!existsSync(cached)) install(target, cached);
+    return;
+  }
+  if (runs(cached)) {
+    install(cached, target);
+    log(`installed cached worker ${cached}`);
+    return;
+  }
+  if (process.env.MEDSPA_MEDIASOUP_OFFLINE !== '1') {
+    log(`trying mediasoup's own installer (prebuilt ${version} download)`);
+    if ((await tryMediasoupInstaller(dir)) && runs(target)) {
+      install(target, cached);
+      log('prebuilt worker installed');
+      return;
+    }
+    log('no prebuilt worker (offline?); building it from source against system libraries');
+  }
+  const missing = missingBuildTools();
+  if (missing.length > 0) {
+    console.error(
+      `[mediasoup-worker] cannot build mediasoup-worker offline; missing: ${missing.join(', ')}.\n` +
+        '  Install the system packages first (as root): bash scripts/install-system-deps.sh\n' +
+        '  then run: node scripts/mediasoup/ensure-worker.mjs',
+    );
+    process.exit(1);
+  }
+  log(`building mediasoup ${version} worker (takes minutes; cached afterwards in ${cached})`);
+  const build = spawnSync('sh', [path.join(here, 'build-worker.sh'), dir, cached], { stdio: 'inherit' });
+  if (build.status !== 0 || !runs(cached)) {
+    console.error('[mediasoup-worker] offline build failed (see output above)');
+    process.exit(1);
+  }
+  install(cached, target);
+  log(`built and installed ${target}`);
+}
+
+await main();

@@ -1,0 +1,6 @@
+import { mediaHandlers } from './mediaHandlers.js';
+import { roomHandlers } from './roomHandlers.js';
+import type { ClientEvent, HandlerMap } from './types.js';
+
+/** Every client event's handler, looked up by event name (no signaling switch). */
+export const handlers: HandlerMap<ClientEvent> = { ...roomHandlers, ...mediaHandlers };

@@ -1,0 +1,88 @@
+import type { JoinResult } from '@medspa/shared-types';
+import { ApiUnavailableError } from '../../api/apiGateway.js';
+import type { Peer } from '../../media/Peer.js';
+import type { Room } from '../../media/Room.js';
+import { roomEvent } from '../PeerSession.js';
+import { SignalingError } from '../SignalingError.js';
+import type { HandlerMap } from './types.js';
+
+/** Lets a peer into the consult and tells everyone already there. */
+function enter(room: Room, peer: Peer): JoinResult {
+  room.admit(peer);
+  room.broadcast(peer, 'peerJoined', peer.info);
+  room.publishWaitingList();
+  return room.admittedView(peer);
+}
+
+/**
+ * Waiting room flow: providers enter directly; a patient waits until a provider admits them,
+ * unless they were admitted earlier in this room's life (reconnect after a drop).
+ */
+export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'leave'> = {
+  join: (session) => {
+    const { peer, room } = session;
+    if (peer.state === 'admitted') {
+      // Rejoin after reconnectRequired: same seat, fresh router capabilities.
+      return Promise.resolve(room.admittedView(peer));
+    }
+    const firstJoin = peer.state === 'lobby';
+    if (firstJoin) session.services.report(roomEvent(session, 'room.join'));
+    if (peer.role === 'provider' || room.wasAdmitted(peer.userId)) {
+      return Promise.resolve(enter(room, peer));
+    }
+    peer.markWaiting();
+    room.publishWaitingList();
+    return Promise.resolve({ status: 'waiting' });
+  },
+
+  admit: async (session, { peerId }) => {
+    const { peer: provider, room, services } = session;
+    if (provider.role !== 'provider') {
+      throw new SignalingError('not_provider', 'Only the provider admits participants');
+    }
+    provider.assertAdmitted();
+    const patient = room.peer(peerId);
+    if (patient?.state !== 'waiting') {
+      throw new SignalingError('peer_not_found', 'Nobody with that id is waiting');
+    }
+    let decision;
+    try {
+      // The API checks consent and licensure and audits room.admit / room.admit_refused.
+      decision = await services.api.checkAdmission({
+        practiceId: room.practiceId,
+        appointmentId: room.id,
+        patientUserId: patient.userId,
+        providerUserId: provider.userId,
+      });
+    } catch (error) {
+      if (error instanceof ApiUnavailableError) {
+        // Fail closed: no admission without the API's word.
+        throw new SignalingError('admission_unavailable', 'Admission could not be checked; try again');
+      }
+      throw error;
+    }
+    if (!decision.allowed) {
+      throw new SignalingError('admission_refused', `Admission refused: ${decision.reason}`);
+    }
+    if (room.peer(peerId)?.state !== 'waiting') {
+      // They left (or were admitted by another provider) while the API was deciding.
+      throw new SignalingError('peer_not_found', 'The participant left the waiting room');
+    }
+    patient.send('admitted', enter(room, patient));
+    return { peerId: patient.id };
+  },
+
+  reportE2eeState: (session, { state }) => {
+    session.peer.assertAdmitted();
+    session.services.report(roomEvent(session, 'room.e2ee_state', state));
+    return Promise.resolve({});
+  },
+
+  leave: (session) => {
+    // The socket's disconnect handler does the cleanup and the room.leave audit event.
+    setImmediate(() => {
+      session.peer.disconnect();
+    });
+    return Promise.resolve({});
+  },
+};

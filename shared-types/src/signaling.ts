@@ -1,0 +1,252 @@
+import { z } from 'zod';
+
+/**
+ * SFU signaling contract (socket.io). The TypeScript maps below type both ends
+ * (house style rule 8); every payload is still parsed with these zod schemas at runtime,
+ * because the other end is a browser we do not control.
+ *
+ * mediasoup's own parameter objects (RTP/DTLS/ICE parameters, RTP capabilities) are passed
+ * through as opaque JSON objects: mediasoup validates their inner structure itself.
+ */
+
+/** Role inside a consult room; the API derives it from the appointment when it signs the token. */
+export const ROOM_ROLES = ['patient', 'provider'] as const;
+export const roomRoleSchema = z.enum(ROOM_ROLES);
+export type RoomRole = z.infer<typeof roomRoleSchema>;
+
+/** `aud` of room tokens (RFC 7519 §4.1.3): only the SFU accepts them. */
+export const ROOM_TOKEN_AUDIENCE = 'medspa-sfu';
+
+/** `iss` of room tokens (RFC 7519 §4.1.1): the API, which signs every token it issues with this issuer. */
+export const ROOM_TOKEN_ISSUER = 'urn:medspa:api';
+
+/**
+ * Private claims of a room token, beside the registered ones (iss, aud, sub = user id, exp).
+ * `room` is the appointment id: one room (mediasoup router) per appointment.
+ */
+export const roomTokenClaimsSchema = z.object({
+  sub: z.uuid(),
+  room: z.uuid(),
+  role: roomRoleSchema,
+  practice: z.uuid(),
+});
+export type RoomTokenClaims = z.infer<typeof roomTokenClaimsSchema>;
+
+/** socket.io handshake `auth` payload: which room, and the token that opens it. */
+export const handshakeAuthSchema = z.object({
+  roomId: z.uuid(),
+  token: z.string().min(1).max(4096),
+});
+export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
+
+const opaqueObject = z.record(z.string(), z.unknown());
+
+/** Identifiers only: names and other PHI never travel through the SFU. */
+export const peerInfoSchema = z.object({
+  peerId: z.uuid(),
+  userId: z.uuid(),
+  role: roomRoleSchema,
+});
+export type PeerInfo = z.infer<typeof peerInfoSchema>;
+
+export const waitingPeerSchema = peerInfoSchema.extend({ waitingSince: z.iso.datetime() });
+export type WaitingPeer = z.infer<typeof waitingPeerSchema>;
+
+/**
+ * What a producer must declare. The SFU refuses producers without `e2ee: true`: media is
+ * encrypted frame by frame in the browser (WebCrypto AES-GCM in an RTCRtpScriptTransform),
+ * keys are agreed between participants, and the SFU never receives them.
+ */
+export const producerAppDataSchema = z.object({
+  e2ee: z.boolean(),
+  source: z.enum(['camera', 'microphone', 'screen']),
+});
+export type ProducerAppData = z.infer<typeof producerAppDataSchema>;
+
+export const transportDirectionSchema = z.enum(['send', 'recv']);
+export type TransportDirection = z.infer<typeof transportDirectionSchema>;
+
+/** Client -> server payloads. */
+export const joinRequestSchema = z.object({});
+export const admitRequestSchema = z.object({ peerId: z.uuid() });
+export const createTransportRequestSchema = z.object({ direction: transportDirectionSchema });
+export const connectTransportRequestSchema = z.object({ transportId: z.uuid(), dtlsParameters: opaqueObject });
+export const restartIceRequestSchema = z.object({ transportId: z.uuid() });
+export const produceRequestSchema = z.object({
+  transportId: z.uuid(),
+  kind: z.enum(['audio', 'video']),
+  rtpParameters: opaqueObject,
+  appData: producerAppDataSchema,
+});
+export const consumeRequestSchema = z.object({
+  transportId: z.uuid(),
+  producerId: z.uuid(),
+  rtpCapabilities: opaqueObject,
+});
+export const consumerRequestSchema = z.object({ consumerId: z.uuid() });
+export const preferredLayersRequestSchema = z.object({
+  consumerId: z.uuid(),
+  spatialLayer: z.number().int().min(0).max(3),
+  temporalLayer: z.number().int().min(0).max(3).optional(),
+});
+export const producerRequestSchema = z.object({ producerId: z.uuid() });
+/**
+ * E2EE milestones reported by clients for the audit trail. Only the state travels, never
+ * key material or the short authentication string itself.
+ */
+export const E2EE_STATES = ['keys_exchanged', 'sas_verified', 'sas_mismatch', 'failed'] as const;
+export const e2eeStateRequestSchema = z.object({ state: z.enum(E2EE_STATES) });
+export const leaveRequestSchema = z.object({});
+
+/** Result of every request: the ack carries either data or a machine-readable error. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+export type AckCallback<T> = (result: Ack<T>) => void;
+
+export interface JoinResult {
+  status: 'waiting' | 'admitted';
+  /** Set once admitted. */
+  routerRtpCapabilities?: Record<string, unknown>;
+  peers?: PeerInfo[];
+  producers?: ProducerInfo[];
+}
+
+export interface ProducerInfo {
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+}
+
+export interface TransportInfo {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}
+
+export interface ConsumerInfo {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+  rtpParameters: Record<string, unknown>;
+}
+
+type Request<TPayload, TResult> = (payload: TPayload, ack: AckCallback<TResult>) => void;
+
+/** Events the browser sends; each one answers through its ack. */
+export interface ClientToServerEvents {
+  join: Request<z.infer<typeof joinRequestSchema>, JoinResult>;
+  admit: Request<z.infer<typeof admitRequestSchema>, { peerId: string }>;
+  createTransport: Request<z.infer<typeof createTransportRequestSchema>, TransportInfo>;
+  connectTransport: Request<z.infer<typeof connectTransportRequestSchema>, Record<string, never>>;
+  restartIce: Request<z.infer<typeof restartIceRequestSchema>, { iceParameters: Record<string, unknown> }>;
+  produce: Request<z.infer<typeof produceRequestSchema>, { producerId: string }>;
+  closeProducer: Request<z.infer<typeof producerRequestSchema>, Record<string, never>>;
+  consume: Request<z.infer<typeof consumeRequestSchema>, ConsumerInfo>;
+  resumeConsumer: Request<z.infer<typeof consumerRequestSchema>, Record<string, never>>;
+  setPreferredLayers: Request<z.infer<typeof preferredLayersRequestSchema>, Record<string, never>>;
+  reportE2eeState: Request<z.infer<typeof e2eeStateRequestSchema>, Record<string, never>>;
+  leave: Request<z.infer<typeof leaveRequestSchema>, Record<string, never>>;
+}
+
+/** Runtime schemas for every client event, keyed like ClientToServerEvents. */
+export const clientRequestSchemas = {
+  join: joinRequestSchema,
+  admit: admitRequestSchema,
+  createTransport: createTransportRequestSchema,
+  connectTransport: connectTransportRequestSchema,
+  restartIce: restartIceRequestSchema,
+  produce: produceRequestSchema,
+  closeProducer: producerRequestSchema,
+  consume: consumeRequestSchema,
+  resumeConsumer: consumerRequestSchema,
+  setPreferredLayers: preferredLayersRequestSchema,
+  reportE2eeState: e2eeStateRequestSchema,
+  leave: leaveRequestSchema,
+} as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
+
+/** Why the server asks a client to rebuild its media (it keeps its place in the room). */
+export const RECONNECT_REASONS = ['media_server_restarted', 'room_reset'] as const;
+export type ReconnectReason = (typeof RECONNECT_REASONS)[number];
+
+/** Events the server pushes. */
+export interface ServerToClientEvents {
+  /** To providers: who is in the waiting room now. */
+  waitingRoom: (payload: { waiting: WaitingPeer[] }) => void;
+  /** To a waiting patient: the provider let them in. */
+  admitted: (payload: JoinResult) => void;
+  peerJoined: (payload: PeerInfo) => void;
+  peerLeft: (payload: { peerId: string }) => void;
+  newProducer: (payload: ProducerInfo) => void;
+  consumerClosed: (payload: { consumerId: string }) => void;
+  /** Media state was lost (e.g. a worker died): call `join` again and rebuild transports. */
+  reconnectRequired: (payload: { reason: ReconnectReason }) => void;
+  /** Another connection of the same user took this seat; this socket is disconnected next. */
+  replaced: (payload: Record<string, never>) => void;
+}
+
+/** Codes the SFU answers with; clients branch on these, never on messages. */
+export const SIGNALING_ERROR_CODES = [
+  'validation_failed',
+  'not_admitted',
+  'not_provider',
+  'peer_not_found',
+  'transport_not_found',
+  'producer_not_found',
+  'consumer_not_found',
+  'cannot_consume',
+  'e2ee_required',
+  'admission_refused',
+  'admission_unavailable',
+  'room_unavailable',
+  'internal_error',
+] as const;
+export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
+
+/** Codes of a refused socket.io connection (`connect_error` carries them in `data.code`). */
+export const HANDSHAKE_ERROR_CODES = ['invalid_handshake', 'invalid_token', 'token_expired', 'wrong_room'] as const;
+export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
+
+/**
+ * SFU -> API internal contract. The SFU authenticates as a service (a short-lived ES256 JWT
+ * signed with its own key, audience SFU_SERVICE_AUDIENCE) and asks the API two things.
+ */
+export const SFU_SERVICE_AUDIENCE = 'medspa-api-sfu-service';
+export const SFU_SERVICE_ISSUER = 'urn:medspa:sfu';
+
+/** Before admitting: is the telehealth consent current and the provider licensed for this visit? */
+export const admissionCheckRequestSchema = z.object({
+  practiceId: z.uuid(),
+  appointmentId: z.uuid(),
+  patientUserId: z.uuid(),
+  providerUserId: z.uuid(),
+});
+export type AdmissionCheckRequest = z.infer<typeof admissionCheckRequestSchema>;
+
+export const ADMISSION_REFUSAL_REASONS = [
+  'appointment_not_found',
+  'not_appointment_participant',
+  'consent_missing',
+  'license_invalid',
+  'appointment_not_active',
+] as const;
+export const admissionCheckResultSchema = z.discriminatedUnion('allowed', [
+  z.object({ allowed: z.literal(true) }),
+  z.object({ allowed: z.literal(false), reason: z.enum(ADMISSION_REFUSAL_REASONS) }),
+]);
+export type AdmissionCheckResult = z.infer<typeof admissionCheckResultSchema>;
+
+/** Room events the API writes to the audit trail (entity references only). */
+export const SFU_EVENT_TYPES = ['room.join', 'room.leave', 'room.e2ee_state'] as const;
+export const sfuRoomEventSchema = z.object({
+  type: z.enum(SFU_EVENT_TYPES),
+  practiceId: z.uuid(),
+  appointmentId: z.uuid(),
+  userId: z.uuid(),
+  role: roomRoleSchema,
+  peerId: z.uuid(),
+  /** For room.e2ee_state: a producer declared E2EE (`producer_e2ee`) or a client milestone. */
+  e2eeState: z.enum(['producer_e2ee', ...E2EE_STATES]).optional(),
+  occurredAt: z.iso.datetime(),
+});
+export type SfuRoomEvent = z.infer<typeof sfuRoomEventSchema>;
