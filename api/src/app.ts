@@ -15,11 +15,15 @@ import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
 import { createLogger } from './logger.js';
+import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
 import { createTokenService } from './modules/identity/tokens.js';
+import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
+import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
+import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
 import type { ApiServices } from './services.js';
 
 export interface ApiApp {
@@ -46,6 +50,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [...healthRoutes(services), ...identityRoutes(services)];
+  routes.push(...licensureRoutes(services), ...schedulingRoutes(services), ...appointmentRoutes(services), ...consentRoutes(services));
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 

@@ -1,0 +1,38 @@
+import type { Role } from '@medspa/shared-types';
+import { PROVIDER_ROLES } from '@medspa/shared-types';
+import type { DataSource, EntityManager } from 'typeorm';
+import { withTenant } from '../../db/tenantTransaction.js';
+import { forbidden, unauthorized } from '../../errors.js';
+import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+
+/** The caller of a non-public route; services use it for tenant and ownership checks. */
+export function callerOf(context: RequestContext): AuthContext {
+  if (context.auth === null) {
+    throw unauthorized();
+  }
+  return context.auth;
+}
+
+/** Whether the role runs consults (injector or medical director). */
+export function isProviderRole(role: Role): boolean {
+  return PROVIDER_ROLES.includes(role);
+}
+
+/**
+ * Providers may manage their own profile, availability and time off; admins (and front
+ * desk, where the route allows it) manage anyone's.
+ */
+export function requireSelfOrStaff(caller: AuthContext, providerId: string, staffRoles: readonly Role[]): void {
+  if (staffRoles.includes(caller.role)) return;
+  if (isProviderRole(caller.role) && caller.userId === providerId) return;
+  throw forbidden('not_your_provider_record', 'You may only manage your own provider record');
+}
+
+/** Runs `work` in one transaction scoped to the caller's practice (row-level security). */
+export function inCallerPractice<T>(
+  dataSource: DataSource,
+  context: RequestContext,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  return withTenant(dataSource, callerOf(context).practiceId, work);
+}
