@@ -22,6 +22,7 @@ import { identityRoutes } from './modules/identity/identityRoutes.js';
 import { createTokenService } from './modules/identity/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
+import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
 import type { ApiServices } from './services.js';
@@ -51,6 +52,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [...healthRoutes(services), ...identityRoutes(services)];
   routes.push(...licensureRoutes(services), ...schedulingRoutes(services), ...appointmentRoutes(services), ...consentRoutes(services));
+  routes.push(...clinicalRoutes(services));
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 
