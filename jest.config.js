@@ -31,6 +31,15 @@ module.exports = {
       globalTeardown: '<rootDir>/test/globalTeardown.js',
     },
     {
+      // Real mediasoup workers; WebRTC peers run in child processes (see sfu/test/support/wrtcPeer.mjs).
+      displayName: 'sfu',
+      rootDir: 'sfu',
+      testEnvironment: 'node',
+      transform: tsTransform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+    },
+    {
       // Browser tests: real Chromium (playwright-core) against the Vite-built client.
       displayName: 'client',
       rootDir: 'client',
