@@ -16,6 +16,7 @@ import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
 import { createLogger } from './logger.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
+import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
@@ -80,6 +81,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
   app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE));
   app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE));
+  app.use(PHOTO_UPLOAD_PATH, photoBodyParser());
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
 
   const router = express.Router();

@@ -1,0 +1,134 @@
+import { PROVIDER_ROLES } from '@medspa/shared-types';
+import { z } from 'zod';
+import { recordAudit } from '../../audit/auditWriter.js';
+import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
+import { open, seal } from '../../crypto/envelope.js';
+import type { RecordBinding } from '../../crypto/envelope.js';
+import { withTenant } from '../../db/tenantTransaction.js';
+import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
+import type { RequestContext } from '../../http/requestContext.js';
+import type { ClinicalDeps } from '../records/clinicalAccess.js';
+import { loadAppointment, requireCaller, requireNotCancelled, requirePatientAccess } from '../records/clinicalAccess.js';
+
+const severity = z.enum(['none', 'mild', 'moderate', 'severe']);
+
+/** The post-treatment symptom check a patient answers before a follow-up. */
+export const symptomAnswersSchema = z.strictObject({
+  /** 0 (none) to 10 (worst imaginable), the numeric rating scale. */
+  painScore: z.int().min(0).max(10),
+  swelling: severity,
+  bruising: severity,
+  asymmetry: z.boolean(),
+  /** Redness spreading, warmth, discharge or fever. */
+  infectionSigns: z.boolean(),
+  /** Blurred or lost vision, or skin blanching: possible vascular occlusion after filler. */
+  visionOrSkinColourChanges: z.boolean(),
+  comments: z.string().max(2_000).default(''),
+});
+export type SymptomAnswers = z.infer<typeof symptomAnswersSchema>;
+
+export interface QuestionnaireView {
+  id: string;
+  appointmentId: string;
+  submittedAt: string;
+  answers: SymptomAnswers;
+  /** Answers that should bring a provider in before the scheduled follow-up. */
+  needsUrgentReview: boolean;
+}
+
+/** Pain this high, infection or vascular warning signs are flagged for a provider. */
+const URGENT_PAIN_SCORE = 8;
+
+function needsUrgentReview(answers: SymptomAnswers): boolean {
+  return answers.visionOrSkinColourChanges || answers.infectionSigns || answers.painScore >= URGENT_PAIN_SCORE;
+}
+
+function binding(practiceId: string, id: string): RecordBinding {
+  return { purpose: 'symptom_questionnaire', practiceId, recordId: id, version: 0 };
+}
+
+/** Stores the patient's answers for a follow-up visit, encrypted (once per visit). */
+export async function submitQuestionnaire(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { appointmentId: string; answers: SymptomAnswers },
+): Promise<QuestionnaireView> {
+  const caller = requireCaller(context);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const appointment = await loadAppointment(manager, input.appointmentId);
+    if (caller.role !== 'patient' || appointment.patientId !== caller.userId) {
+      throw forbidden('not_your_record', 'Only the visit patient answers its questionnaire');
+    }
+    if (appointment.kind !== 'follow_up') {
+      throw badRequest('not_a_follow_up', 'Symptom questionnaires belong to follow-up visits');
+    }
+    requireNotCancelled(appointment);
+    const existing = await manager.query<unknown[]>(`SELECT 1 FROM symptom_questionnaires WHERE appointment_id = $1`, [
+      appointment.id,
+    ]);
+    if (existing.length > 0) {
+      throw conflict('questionnaire_submitted', 'This visit already has answers');
+    }
+    const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
+    const id = idRows[0]?.id ?? '';
+    const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
+    const sealed = seal(dataKey.key, Buffer.from(JSON.stringify(input.answers), 'utf8'), binding(caller.practiceId, id));
+    const rows = await manager.query<{ submitted_at: Date }[]>(
+      `INSERT INTO symptom_questionnaires (id, practice_id, patient_id, appointment_id, data_key_id, iv, ciphertext, auth_tag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING submitted_at`,
+      [id, caller.practiceId, caller.userId, appointment.id, dataKey.id, sealed.iv, sealed.ciphertext, sealed.authTag],
+    );
+    await recordAudit(manager, caller.practiceId, context, {
+      action: 'questionnaire.submit',
+      entityType: 'symptom_questionnaire',
+      entityId: id,
+      patientId: caller.userId,
+    });
+    return {
+      id,
+      appointmentId: appointment.id,
+      submittedAt: (rows[0]?.submitted_at ?? new Date()).toISOString(),
+      answers: input.answers,
+      needsUrgentReview: needsUrgentReview(input.answers),
+    };
+  });
+}
+
+/** Reads a follow-up's answers (the patient or a provider; audited). */
+export async function readQuestionnaire(
+  deps: ClinicalDeps,
+  context: RequestContext,
+  input: { appointmentId: string },
+): Promise<QuestionnaireView> {
+  const caller = requireCaller(context);
+  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    const rows = await manager.query<
+      { id: string; patient_id: string; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer; submitted_at: Date }[]
+    >(
+      `SELECT id, patient_id, data_key_id, iv, ciphertext, auth_tag, submitted_at
+       FROM symptom_questionnaires WHERE appointment_id = $1`,
+      [input.appointmentId],
+    );
+    const row = rows[0];
+    if (row === undefined) {
+      throw notFound('questionnaire_not_found', 'No answers for this visit');
+    }
+    requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES);
+    const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
+    const plaintext = open(dataKey, { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, binding(caller.practiceId, row.id));
+    const answers = symptomAnswersSchema.parse(JSON.parse(plaintext.toString('utf8')) as unknown);
+    await recordAudit(manager, caller.practiceId, context, {
+      action: 'questionnaire.read',
+      entityType: 'symptom_questionnaire',
+      entityId: row.id,
+      patientId: row.patient_id,
+    });
+    return {
+      id: row.id,
+      appointmentId: input.appointmentId,
+      submittedAt: row.submitted_at.toISOString(),
+      answers,
+      needsUrgentReview: needsUrgentReview(answers),
+    };
+  });
+}
