@@ -137,6 +137,16 @@ async function loadNote(manager: EntityManager, noteId: string, lock = false): P
   return row;
 }
 
+/** UPDATE ... RETURNING of one note (TypeORM answers UPDATE with `[rows, affected]`). */
+async function updateNote(manager: EntityManager, sql: string, parameters: unknown[]): Promise<NoteRow> {
+  const [rows] = await manager.query<[NoteRow[], number]>(sql, parameters);
+  const row = rows[0];
+  if (row === undefined) {
+    throw new Error('note update returned no row');
+  }
+  return row;
+}
+
 async function insertVersion(
   manager: EntityManager,
   note: NoteRow,
@@ -266,11 +276,11 @@ export async function saveDraft(deps: ClinicalDeps, context: RequestContext, inp
     }
     const body = parseBody(note.template, input.content);
     const version = note.current_version + 1;
-    const rows = await manager.query<NoteRow[]>(
+    const updated = await updateNote(
+      manager,
       `UPDATE clinical_notes SET current_version = $2, updated_at = now() WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
       [note.id, version],
     );
-    const updated = rows[0] ?? note;
     const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
     await insertVersion(manager, note, dataKey, version, body, caller.userId);
     await audit(manager, context, caller, note, 'note.write');
@@ -392,16 +402,13 @@ export async function signNote(
         services: gfe.servicesAssessed,
       });
     }
-    const rows = await manager.query<NoteRow[]>(
+    const signed = await updateNote(
+      manager,
       `UPDATE clinical_notes SET signed_at = $2, signed_by = $3, signed_version = current_version,
          signed_digest = $4, updated_at = $2
        WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
       [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
     );
-    const signed = rows[0];
-    if (signed === undefined) {
-      throw new Error('note sign returned no row');
-    }
     await audit(manager, context, caller, note, 'note.sign');
     return { ...metaOf(signed), content, addenda: [] };
   });
