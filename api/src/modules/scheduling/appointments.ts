@@ -44,7 +44,12 @@ export const bookingInputSchema = z.strictObject({
   patientState: usStateSchema,
   patientTimeZone: timeZoneSchema,
 });
-export type BookingInput = z.infer<typeof bookingInputSchema>;
+/**
+ * What the booking service takes. Routes validate with {@link bookingInputSchema}; internal
+ * callers (follow-up scheduling) may pass a state code as a plain string: an unknown code
+ * simply matches no license and is refused with provider_not_licensed.
+ */
+export type BookingInput = Omit<z.infer<typeof bookingInputSchema>, 'patientState'> & { patientState: string };
 
 export const rescheduleInputSchema = z.strictObject({
   startsAt: instant,
