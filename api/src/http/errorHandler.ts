@@ -40,6 +40,11 @@ export function createErrorHandler(logger: Logger) {
       res.status(error.status).json(error.toBody());
       return;
     }
+    // The router cannot percent-decode a path parameter (e.g. `%E0%A4%A`): the client's fault.
+    if (error instanceof URIError && (error as URIError & { status?: unknown }).status === 400) {
+      res.status(400).json({ code: 'malformed_path', message: 'Request path is not valid percent-encoding' });
+      return;
+    }
     if (isBodyParserError(error) && error.status >= 400 && error.status < 500) {
       const known = BODY_PARSER_CODES[error.type] ?? { code: 'bad_request', message: 'Malformed request' };
       res.status(error.status).json(known);
