@@ -1,12 +1,129 @@
-import { Suspense, lazy } from 'react';
+/** Root component: session restore, idle logoff, role-based navigation and lazy screens. */
+import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react';
+import type { ReactNode } from 'react';
+import { logout, onSessionChange, refreshSession, sessionUser } from '../api/http.js';
+import type { SessionUser } from '../api/http.js';
+import { Login } from './Login.js';
+import { matchPath, navigate, usePath } from './router.js';
 
+// Each area loads on demand: the patient join link downloads only the entry and PatientJoin.
 const PatientJoin = lazy(() => import('../patient/PatientJoin.js'));
+const PatientHome = lazy(() => import('../patient/PatientHome.js'));
+const InjectorHome = lazy(() => import('../provider/InjectorHome.js'));
+const ProviderVisit = lazy(() => import('../provider/ProviderVisit.js'));
+const ComplianceConsole = lazy(() => import('../compliance/ComplianceConsole.js'));
+const AdminConsole = lazy(() => import('../admin/AdminConsole.js'));
 
-/** Root component: picks the screen for the current route. */
-export function App() {
+/** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
+const IDLE_LOGOFF_MS = 15 * 60 * 1000;
+
+function useIdleLogoff(user: SessionUser | null): void {
+  useEffect(() => {
+    if (user === null) return;
+    let timer = setTimeout(() => void logout(), IDLE_LOGOFF_MS);
+    const reset = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void logout(), IDLE_LOGOFF_MS);
+    };
+    const events = ['pointerdown', 'keydown', 'scroll'] as const;
+    for (const event of events) window.addEventListener(event, reset, { passive: true });
+    return () => {
+      clearTimeout(timer);
+      for (const event of events) window.removeEventListener(event, reset);
+    };
+  }, [user]);
+}
+
+const NAV: Record<string, { path: string; label: string }[]> = {
+  patient: [{ path: '/', label: 'My visits' }],
+  injector: [{ path: '/', label: 'Schedule' }],
+  medical_director: [{ path: '/', label: 'Schedule' }],
+  compliance_officer: [{ path: '/', label: 'Audit' }],
+  admin: [{ path: '/', label: 'Administration' }],
+  front_desk: [{ path: '/', label: 'Schedule' }],
+};
+
+function Shell({ user, children }: { user: SessionUser; children: ReactNode }) {
   return (
-    <Suspense fallback={<p role="status">Loading…</p>}>
-      <PatientJoin />
-    </Suspense>
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Medspa telehealth</span>
+        <nav aria-label="Main">
+          {(NAV[user.role] ?? []).map((item) => (
+            <a
+              key={item.path}
+              href={item.path}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate(item.path);
+              }}
+            >
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <button type="button" className="link" onClick={() => void logout()}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>{children}</Suspense>
+      </main>
+    </>
+  );
+}
+
+function Screen({ user, path }: { user: SessionUser; path: string }) {
+  const visit = matchPath('/visit/:appointmentId', path);
+  const provider = user.role === 'injector' || user.role === 'medical_director';
+  if (visit !== null) {
+    const appointmentId = visit.appointmentId ?? '';
+    if (user.role === 'patient') return <PatientJoin appointmentId={appointmentId} />;
+    if (provider) return <ProviderVisit appointmentId={appointmentId} />;
+  }
+  switch (user.role) {
+    case 'patient':
+      return <PatientHome />;
+    case 'injector':
+    case 'medical_director':
+    case 'front_desk':
+      return <InjectorHome />;
+    case 'compliance_officer':
+      return <ComplianceConsole />;
+    case 'admin':
+      return <AdminConsole />;
+  }
+}
+
+/** The application. */
+export function App() {
+  const user = useSyncExternalStore(onSessionChange, sessionUser);
+  const path = usePath();
+  const [restoring, setRestoring] = useState(true);
+  useEffect(() => {
+    void refreshSession().finally(() => {
+      setRestoring(false);
+    });
+  }, []);
+  useIdleLogoff(user);
+  useEffect(() => {
+    // Move focus to the new screen so keyboard and screen-reader users land on it.
+    document.getElementById('main')?.focus();
+  }, [path, user]);
+  if (restoring) return <p role="status">Loading…</p>;
+  if (user === null) {
+    return (
+      <main id="main" tabIndex={-1}>
+        <Login />
+      </main>
+    );
+  }
+  return (
+    <Shell user={user}>
+      <Screen user={user} path={path} />
+    </Shell>
   );
 }

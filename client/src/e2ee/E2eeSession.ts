@@ -132,6 +132,18 @@ export class E2eeSession {
     this.#send(null, { kind: 'hello', from: this.#selfId, publicKey: toBase64Url(identity.publicKey) });
   }
 
+  /**
+   * Starts over after we (re)joined the room: the others forgot our keys when we dropped,
+   * so forget theirs, take a new media key and announce ourselves again.
+   */
+  async restart(): Promise<void> {
+    for (const peerId of this.#peers.keys()) this.#post({ kind: 'forgetParticipant', participantId: peerId });
+    this.#peers.clear();
+    if (this.#identity !== null) await this.rotate();
+    this.#update({ sas: null });
+    await this.start();
+  }
+
   /** Feeds a signal received from the relay. Malformed or misaddressed signals are ignored. */
   async receive(from: string, signal: E2eeSignal): Promise<void> {
     if (this.#closed || this.#identity === null || from === this.#selfId) return;

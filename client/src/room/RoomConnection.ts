@@ -1,0 +1,475 @@
+/**
+ * One participant's connection to a consult room: socket.io signaling (shared contract in
+ * @medspa/shared-types), mediasoup-client transports, E2EE on every sender and receiver, the
+ * waiting room, automatic reconnection and a network-quality estimate.
+ */
+import type {
+  Ack,
+  ClientToServerEvents,
+  ConsumerInfo,
+  JoinResult,
+  PeerInfo,
+  ProducerInfo,
+  ServerToClientEvents,
+  TransportInfo,
+  WaitingPeer,
+} from '@medspa/shared-types';
+import { Device } from 'mediasoup-client';
+import type { Consumer, Producer, RtpCodecCapability, Transport } from 'mediasoup-client/types';
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { E2eeSession } from '../e2ee/E2eeSession.js';
+import type { E2eeSignal, E2eeState } from '../e2ee/E2eeSession.js';
+import type { E2eeRelayClientEvents, E2eeRelayServerEvents } from './e2eeRelay.js';
+import { parseE2eeSignal } from './e2eeRelay.js';
+import { classifyNetwork } from './networkQuality.js';
+import type { NetworkQuality, TransportSample } from './networkQuality.js';
+
+type RoomSocket = Socket<ServerToClientEvents & E2eeRelayServerEvents, ClientToServerEvents & E2eeRelayClientEvents>;
+
+export type RoomPhase = 'connecting' | 'waiting' | 'in_room' | 'reconnecting' | 'ended' | 'failed';
+
+/** A remote participant's media as the UI renders it. */
+export interface RemoteParticipant {
+  peerId: string;
+  userId: string;
+  role: PeerInfo['role'];
+  stream: MediaStream;
+}
+
+export interface RoomState {
+  phase: RoomPhase;
+  waiting: WaitingPeer[];
+  remotes: RemoteParticipant[];
+  e2ee: E2eeState;
+  network: NetworkQuality;
+  /** Machine-readable reason when phase is failed (e.g. a signaling error code). */
+  error: string | null;
+  reconnects: number;
+}
+
+/** What the API returns from POST /v1/appointments/:id/room-token. */
+export interface RoomTicket {
+  token: string;
+  iceServers?: RTCIceServer[];
+}
+
+export interface RoomOptions {
+  appointmentId: string;
+  /** Our user id: the E2EE participant id others know us by (PeerInfo.userId). */
+  selfUserId: string;
+  /** Fetches a fresh short-lived room token (on every (re)connection). */
+  fetchTicket: () => Promise<RoomTicket>;
+  localStream: MediaStream;
+  /** socket.io endpoint; default same origin (the static server proxies /socket.io). */
+  signalingUrl?: string;
+}
+
+const NETWORK_SAMPLE_MS = 2000;
+/** socket.io reconnection backoff (the library retries forever with these bounds). */
+const RECONNECT_DELAY_MS = 500;
+const RECONNECT_DELAY_MAX_MS = 4000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+function pickVp8(device: Device): RtpCodecCapability {
+  // E2EE leaves only VP8 headers in the clear (codecHeader.ts): never let another codec win.
+  const vp8 = device.sendRtpCapabilities.codecs?.find((codec) => codec.mimeType.toLowerCase() === 'video/vp8');
+  if (vp8 === undefined) throw new Error('vp8_unavailable');
+  return vp8;
+}
+
+/** Drives one room session; the UI subscribes to state changes. */
+export class RoomConnection {
+  readonly #options: RoomOptions;
+  readonly #e2ee: E2eeSession;
+  readonly #listeners = new Set<(state: RoomState) => void>();
+  readonly #peers = new Map<string, PeerInfo>();
+  readonly #consumers = new Map<string, Consumer>();
+  readonly #producers = new Map<string, Producer>();
+  #socket: RoomSocket | null = null;
+  #ticket: RoomTicket | null = null;
+  #device: Device | null = null;
+  #sendTransport: Transport | null = null;
+  #recvTransport: Transport | null = null;
+  #networkTimer: ReturnType<typeof setInterval> | null = null;
+  #lastSample: TransportSample | null = null;
+  #closed = false;
+  #reportedKeysExchanged = false;
+  #state: RoomState;
+
+  constructor(options: RoomOptions) {
+    this.#options = options;
+    this.#e2ee = new E2eeSession({
+      selfId: options.selfUserId,
+      send: (to, signal) => {
+        this.#relay(to, signal);
+      },
+    });
+    this.#state = {
+      phase: 'connecting',
+      waiting: [],
+      remotes: [],
+      e2ee: this.#e2ee.state,
+      network: 'unknown',
+      error: null,
+      reconnects: 0,
+    };
+    this.#e2ee.subscribe((e2ee) => {
+      this.#update({ e2ee });
+      if (e2ee.status === 'active' && !this.#reportedKeysExchanged) {
+        this.#reportedKeysExchanged = true;
+        void this.reportE2eeState('keys_exchanged');
+      }
+    });
+  }
+
+  get state(): RoomState {
+    return this.#state;
+  }
+
+  subscribe(listener: (state: RoomState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Connects and joins (waiting room for patients); reconnects by itself until close(). */
+  start(): void {
+    if (this.#e2ee.state.status === 'unsupported') {
+      this.#update({ phase: 'failed', error: 'e2ee_unsupported' });
+      return;
+    }
+    const socket: RoomSocket = io(this.#options.signalingUrl ?? window.location.origin, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnectionDelay: RECONNECT_DELAY_MS,
+      reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
+      // A fresh short-lived token on every (re)connection attempt.
+      auth: (callback) => {
+        this.#options.fetchTicket().then(
+          (ticket) => {
+            this.#ticket = ticket;
+            callback({ roomId: this.#options.appointmentId, token: ticket.token });
+          },
+          () => {
+            callback({ roomId: this.#options.appointmentId, token: '' });
+          },
+        );
+      },
+    });
+    this.#socket = socket;
+    socket.on('connect', () => {
+      void this.#join();
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.#closed) return;
+      this.#teardownMedia();
+      // The server ended this seat on purpose (another tab took it): do not fight over it.
+      if (reason === 'io server disconnect') this.#update({ phase: 'ended', error: 'disconnected_by_server' });
+      else this.#update({ phase: 'reconnecting', network: 'offline', reconnects: this.#state.reconnects + 1 });
+    });
+    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      const code = error.data?.code;
+      if (code === 'wrong_room' || code === 'invalid_handshake') {
+        this.#update({ phase: 'failed', error: code });
+        socket.disconnect();
+      } else {
+        this.#update({ phase: this.#state.phase === 'connecting' ? 'connecting' : 'reconnecting', network: 'offline' });
+      }
+    });
+    socket.on('waitingRoom', ({ waiting }) => {
+      this.#update({ waiting });
+    });
+    socket.on('admitted', (result) => {
+      void this.#enter(result);
+    });
+    socket.on('peerJoined', (peer) => {
+      this.#peers.set(peer.peerId, peer);
+    });
+    socket.on('peerLeft', ({ peerId }) => {
+      const peer = this.#peers.get(peerId);
+      this.#peers.delete(peerId);
+      this.#update({ remotes: this.#state.remotes.filter((remote) => remote.peerId !== peerId) });
+      // Rotate our key so the leaver cannot read what we send next.
+      if (peer !== undefined && ![...this.#peers.values()].some((other) => other.userId === peer.userId)) {
+        void this.#e2ee.participantLeft(peer.userId);
+      }
+    });
+    socket.on('newProducer', (producer) => {
+      void this.#consume(producer);
+    });
+    socket.on('consumerClosed', ({ consumerId }) => {
+      this.#dropConsumer(consumerId);
+    });
+    socket.on('reconnectRequired', () => {
+      this.#teardownMedia();
+      this.#update({ phase: 'reconnecting', reconnects: this.#state.reconnects + 1 });
+      void this.#join();
+    });
+    socket.on('replaced', () => {
+      this.#update({ phase: 'ended', error: 'replaced_by_another_tab' });
+    });
+    socket.on('e2eeSignal', ({ from, signal }) => {
+      const parsed = parseE2eeSignal(signal);
+      const peer = this.#peers.get(from);
+      if (parsed !== null && peer !== undefined) void this.#e2ee.receive(peer.userId, parsed);
+    });
+    window.addEventListener('online', this.#onOnline);
+    this.#networkTimer = setInterval(() => {
+      void this.#sampleNetwork();
+    }, NETWORK_SAMPLE_MS);
+  }
+
+  readonly #onOnline = (): void => {
+    // The OS says the network is back: try now instead of waiting for the backoff timer.
+    if (this.#socket?.connected === false) this.#socket.connect();
+  };
+
+  async #request<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer R> ? R : never> {
+    const socket = this.#socket;
+    if (socket === null) throw new Error('not connected');
+    const emitter = socket.timeout(REQUEST_TIMEOUT_MS) as unknown as {
+      emitWithAck: (event: string, payload: unknown) => Promise<Ack<unknown>>;
+    };
+    const result = await emitter.emitWithAck(event, payload);
+    if (!result.ok) throw new Error(result.error.code);
+    return result.data as never;
+  }
+
+  #relay(to: string | null, signal: E2eeSignal): void {
+    // Session ids are user ids; the relay addresses peers.
+    const peerId = to === null ? null : [...this.#peers.values()].find((peer) => peer.userId === to)?.peerId;
+    if (peerId === undefined) return;
+    this.#socket?.emit('e2eeSignal', { to: peerId, signal }, () => undefined);
+  }
+
+  async #join(): Promise<void> {
+    try {
+      const result = await this.#request('join', {});
+      if (result.status === 'waiting') {
+        this.#update({ phase: 'waiting', network: 'good' });
+        return;
+      }
+      await this.#enter(result);
+    } catch (error) {
+      this.#update({ phase: 'failed', error: error instanceof Error ? error.message : 'join_failed' });
+    }
+  }
+
+  async #enter(result: JoinResult): Promise<void> {
+    if (result.routerRtpCapabilities === undefined) return;
+    this.#peers.clear();
+    for (const peer of result.peers ?? []) this.#peers.set(peer.peerId, peer);
+    this.#teardownMedia();
+    try {
+      const device = new Device();
+      await device.load({ routerRtpCapabilities: result.routerRtpCapabilities });
+      this.#device = device;
+      this.#sendTransport = await this.#createTransport(device, 'send');
+      this.#recvTransport = await this.#createTransport(device, 'recv');
+      // Fresh E2EE state for this seat: others forgot our keys when we dropped.
+      await this.#e2ee.restart();
+      await this.#produceAll();
+      for (const producer of result.producers ?? []) await this.#consume(producer);
+      this.#update({ phase: 'in_room', error: null });
+    } catch (error) {
+      this.#update({ phase: 'failed', error: error instanceof Error ? error.message : 'media_setup_failed' });
+    }
+  }
+
+  async #createTransport(device: Device, direction: 'send' | 'recv'): Promise<Transport> {
+    const info: TransportInfo = await this.#request('createTransport', { direction });
+    const options = {
+      id: info.id,
+      iceParameters: info.iceParameters as never,
+      iceCandidates: info.iceCandidates as never,
+      dtlsParameters: info.dtlsParameters as never,
+      iceServers: this.#ticket?.iceServers ?? [],
+      additionalSettings: this.#e2ee.peerConnectionSettings as Partial<RTCConfiguration>,
+    };
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.#request('connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters }).then(() => {
+        callback();
+      }, errback);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        const source = appData.source === 'microphone' ? 'microphone' : 'camera';
+        this.#request('produce', { transportId: transport.id, kind, rtpParameters: rtpParameters, appData: { e2ee: true, source } }).then(
+          ({ producerId }) => {
+            callback({ id: producerId });
+          },
+          errback,
+        );
+      });
+    }
+    transport.on('connectionstatechange', (state) => {
+      // ICE restart (RFC 8445 §9) keeps the room and the transports after a path change.
+      if (state === 'disconnected' || state === 'failed') void this.#restartIce(transport);
+    });
+    return transport;
+  }
+
+  async #restartIce(transport: Transport): Promise<void> {
+    if (this.#socket?.connected !== true || transport.closed) return;
+    try {
+      const { iceParameters } = await this.#request('restartIce', { transportId: transport.id });
+      await transport.restartIce({ iceParameters: iceParameters as never });
+    } catch {
+      // The socket dropping too is handled by the reconnect path.
+    }
+  }
+
+  async #produceAll(): Promise<void> {
+    const device = this.#device;
+    const transport = this.#sendTransport;
+    if (device === null || transport === null) return;
+    for (const track of this.#options.localStream.getTracks()) {
+      const kind = track.kind === 'audio' ? 'audio' : 'video';
+      const producer = await transport.produce({
+        track,
+        stopTracks: false,
+        ...(kind === 'video' ? { codec: pickVp8(device) } : {}),
+        appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
+        // Before negotiation, so not a single frame leaves unencrypted.
+        onRtpSender: (sender) => {
+          this.#e2ee.attachSender(sender, kind);
+        },
+      });
+      this.#producers.set(producer.id, producer);
+    }
+  }
+
+  async #consume(producer: ProducerInfo): Promise<void> {
+    const device = this.#device;
+    const transport = this.#recvTransport;
+    const peer = this.#peers.get(producer.peerId);
+    if (device === null || transport === null || peer === undefined) return;
+    try {
+      const info: ConsumerInfo = await this.#request('consume', {
+        transportId: transport.id,
+        producerId: producer.producerId,
+        rtpCapabilities: device.recvRtpCapabilities,
+      });
+      const consumer = await transport.consume({
+        id: info.consumerId,
+        producerId: info.producerId,
+        kind: info.kind,
+        rtpParameters: info.rtpParameters as never,
+        onRtpReceiver: (receiver) => {
+          this.#e2ee.attachReceiver(receiver, peer.userId, info.kind);
+        },
+      });
+      this.#consumers.set(consumer.id, consumer);
+      await this.#request('resumeConsumer', { consumerId: consumer.id });
+      this.#addRemoteTrack(peer, consumer.track);
+    } catch {
+      // The producer went away meanwhile; newProducer will announce replacements.
+    }
+  }
+
+  #addRemoteTrack(peer: PeerInfo, track: MediaStreamTrack): void {
+    const existing = this.#state.remotes.find((remote) => remote.peerId === peer.peerId);
+    if (existing !== undefined) {
+      existing.stream.getTracks().filter((old) => old.kind === track.kind).forEach((old) => {
+        existing.stream.removeTrack(old);
+      });
+      existing.stream.addTrack(track);
+      this.#update({ remotes: [...this.#state.remotes] });
+      return;
+    }
+    const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]) };
+    this.#update({ remotes: [...this.#state.remotes, remote] });
+  }
+
+  #dropConsumer(consumerId: string): void {
+    const consumer = this.#consumers.get(consumerId);
+    if (consumer === undefined) return;
+    consumer.close();
+    this.#consumers.delete(consumerId);
+    for (const remote of this.#state.remotes) {
+      if (remote.stream.getTracks().includes(consumer.track)) remote.stream.removeTrack(consumer.track);
+    }
+    this.#update({ remotes: this.#state.remotes.filter((remote) => remote.stream.getTracks().length > 0) });
+  }
+
+  #teardownMedia(): void {
+    for (const consumer of this.#consumers.values()) consumer.close();
+    for (const producer of this.#producers.values()) producer.close();
+    this.#consumers.clear();
+    this.#producers.clear();
+    this.#sendTransport?.close();
+    this.#recvTransport?.close();
+    this.#sendTransport = null;
+    this.#recvTransport = null;
+    this.#lastSample = null;
+    if (this.#state.remotes.length > 0) this.#update({ remotes: [] });
+  }
+
+  async #sampleNetwork(): Promise<void> {
+    if (this.#socket?.connected !== true) {
+      this.#update({ network: 'offline' });
+      return;
+    }
+    const transport = this.#recvTransport ?? this.#sendTransport;
+    if (transport === null || transport.closed) return;
+    let rtt: number | null = null;
+    let packetsReceived = 0;
+    let packetsLost = 0;
+    const stats = await transport.getStats();
+    stats.forEach((report: { type?: string; state?: string; nominated?: boolean; currentRoundTripTime?: number; packetsReceived?: number; packetsLost?: number }) => {
+      if (report.type === 'candidate-pair' && report.nominated === true && report.currentRoundTripTime !== undefined) {
+        rtt = report.currentRoundTripTime;
+      }
+      if (report.type === 'inbound-rtp') {
+        packetsReceived += report.packetsReceived ?? 0;
+        packetsLost += report.packetsLost ?? 0;
+      }
+    });
+    const sample: TransportSample = { rttSeconds: rtt, packetsReceived, packetsLost };
+    this.#update({ network: classifyNetwork(this.#lastSample, sample) });
+    this.#lastSample = sample;
+  }
+
+  /** Provider only: lets a waiting patient in (the SFU asks the API about consent and licence). */
+  async admit(peerId: string): Promise<void> {
+    await this.#request('admit', { peerId });
+  }
+
+  /** Tells the audit trail an E2EE milestone (never the SAS itself). */
+  async reportE2eeState(state: 'keys_exchanged' | 'sas_verified' | 'sas_mismatch' | 'failed'): Promise<void> {
+    try {
+      await this.#request('reportE2eeState', { state });
+    } catch {
+      // Best effort: the media path does not depend on the audit report.
+    }
+  }
+
+  /** Leaves the room and releases everything. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (this.#socket?.connected === true) await this.#request('leave', {});
+    } catch {
+      // Leaving anyway.
+    }
+    this.#closed = true;
+    window.removeEventListener('online', this.#onOnline);
+    if (this.#networkTimer !== null) clearInterval(this.#networkTimer);
+    this.#teardownMedia();
+    this.#socket?.disconnect();
+    this.#e2ee.close();
+    this.#state = { ...this.#state, phase: 'ended' };
+    for (const listener of this.#listeners) listener(this.#state);
+    this.#listeners.clear();
+  }
+
+  #update(patch: Partial<RoomState>): void {
+    if (this.#closed) return;
+    this.#state = { ...this.#state, ...patch };
+    for (const listener of this.#listeners) listener(this.#state);
+  }
+}

@@ -1,0 +1,147 @@
+/** Room building blocks shared by the patient and provider screens. */
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { api, sessionUser } from '../api/http.js';
+import type { E2eeState } from '../e2ee/E2eeSession.js';
+import type { NetworkQuality } from './networkQuality.js';
+import { RoomConnection } from './RoomConnection.js';
+import type { RoomState, RoomTicket } from './RoomConnection.js';
+
+/** Asks the API for a short-lived, audience-bound room token for this visit. */
+export function fetchRoomTicket(appointmentId: string): Promise<RoomTicket> {
+  return api<RoomTicket>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-token`);
+}
+
+/** Connects to the room while mounted with a local stream; closes on unmount. */
+export function useRoom(appointmentId: string, localStream: MediaStream | null): { room: RoomConnection | null; state: RoomState | null } {
+  const [room, setRoom] = useState<RoomConnection | null>(null);
+  useEffect(() => {
+    const user = sessionUser();
+    if (localStream === null || user === null) return;
+    const connection = new RoomConnection({
+      appointmentId,
+      selfUserId: user.id,
+      localStream,
+      fetchTicket: () => fetchRoomTicket(appointmentId),
+    });
+    setRoom(connection);
+    connection.start();
+    return () => {
+      void connection.close();
+      setRoom(null);
+    };
+  }, [appointmentId, localStream]);
+  const state = useSyncExternalStore(
+    (listener) => room?.subscribe(listener) ?? (() => undefined),
+    () => room?.state ?? null,
+  );
+  return { room, state };
+}
+
+/** A <video> bound to a stream. Local previews are mirrored and muted. */
+export function VideoTile({ stream, label, muted, testId }: { stream: MediaStream; label: string; muted?: boolean; testId?: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (video !== null && video.srcObject !== stream) video.srcObject = stream;
+  }, [stream]);
+  return (
+    <figure className={muted === true ? 'tile tile-local' : 'tile'}>
+      <video ref={ref} autoPlay playsInline muted={muted} aria-label={label} data-testid={testId} />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}
+
+const E2EE_TEXT: Record<E2eeState['status'], string> = {
+  starting: 'Setting up end-to-end encryption…',
+  waiting_for_peer: 'End-to-end encrypted · waiting for the other participant’s key',
+  active: 'End-to-end encrypted',
+  failing: 'Encryption problem: some video cannot be decrypted and is hidden',
+  unsupported: 'This browser cannot encrypt video end to end; use a current Chrome, Edge, Firefox or Safari',
+};
+
+/** E2EE state and the short authentication string both people compare out loud. */
+export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerified?: (match: boolean) => void }) {
+  const [answer, setAnswer] = useState<boolean | null>(null);
+  const sasText = e2ee.sas?.map((symbol) => symbol.word).join(' ') ?? '';
+  return (
+    <div className={`e2ee e2ee-${e2ee.status}`} role="status" aria-live="polite" data-testid="e2ee-status" data-state={e2ee.status}>
+      <p>
+        <span aria-hidden="true">{e2ee.status === 'active' ? '🔒 ' : e2ee.status === 'failing' ? '⚠️ ' : '… '}</span>
+        {E2EE_TEXT[e2ee.status]}
+        {e2ee.keyIndex > 0 && <span className="muted"> · key {e2ee.keyIndex}</span>}
+      </p>
+      {e2ee.sas !== null && (
+        <div className="sas">
+          <p id="sas-help">Read these to each other. If they differ, someone may be listening in: hang up.</p>
+          <p className="sas-symbols" aria-describedby="sas-help" data-testid="sas" data-sas={sasText}>
+            {e2ee.sas.map((symbol, index) => (
+              <span key={index} className="sas-symbol">
+                <span aria-hidden="true">{symbol.emoji}</span>
+                <span>{symbol.word}</span>
+              </span>
+            ))}
+          </p>
+          {onVerified !== undefined && answer === null && (
+            <p className="row">
+              <button
+                type="button"
+                onClick={() => {
+                  setAnswer(true);
+                  onVerified(true);
+                }}
+              >
+                Codes match
+              </button>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  setAnswer(false);
+                  onVerified(false);
+                }}
+              >
+                Codes differ
+              </button>
+            </p>
+          )}
+          {answer === true && <p>Verified: you both see the same code.</p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const NETWORK_TEXT: Record<NetworkQuality, string> = {
+  unknown: 'Checking connection…',
+  good: 'Connection good',
+  fair: 'Connection fair',
+  poor: 'Connection poor: video may freeze',
+  offline: 'Connection lost: reconnecting…',
+};
+
+/** Network quality with a bar glyph; text carries the meaning for screen readers. */
+export function NetworkIndicator({ quality, phase }: { quality: NetworkQuality; phase: RoomState['phase'] }) {
+  const bars = { unknown: 0, offline: 0, poor: 1, fair: 2, good: 3 }[quality];
+  return (
+    <p className={`network network-${quality}`} role="status" aria-live="polite" data-testid="network" data-quality={quality}>
+      <span aria-hidden="true" className="bars">
+        {'▮'.repeat(bars)}
+        {'▯'.repeat(3 - bars)}
+      </span>{' '}
+      {phase === 'reconnecting' ? 'Reconnecting…' : NETWORK_TEXT[quality]}
+    </p>
+  );
+}
+
+/** Remote participants' videos, or a placeholder while alone. */
+export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText: string }) {
+  if (state.remotes.length === 0) return <p className="placeholder">{emptyText}</p>;
+  return (
+    <>
+      {state.remotes.map((remote) => (
+        <VideoTile key={remote.peerId} stream={remote.stream} label={remote.role === 'provider' ? 'Your provider' : 'Patient'} testId="remote-video" />
+      ))}
+    </>
+  );
+}
