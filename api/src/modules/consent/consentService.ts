@@ -5,6 +5,7 @@ import { recordAudit } from '../../audit/auditWriter.js';
 import { AppError, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { callerOf } from '../licensure/access.js';
+import { documentTextSchema, labelSchema } from '../scheduling/inputSchemas.js';
 
 /** Telehealth consent is a separate document from treatment consent (SPEC "Patients"). */
 export const CONSENT_KINDS = ['telehealth', 'treatment'] as const;
@@ -19,14 +20,14 @@ export const CONSENT_STATUS_READERS = ['admin', 'front_desk', 'injector', 'medic
 
 export const consentDraftSchema = z.strictObject({
   kind: consentKindSchema,
-  title: z.string().trim().min(1).max(200),
-  body: z.string().min(1).max(100_000),
+  title: labelSchema(200),
+  body: documentTextSchema(100_000),
 });
 export type ConsentDraftInput = z.infer<typeof consentDraftSchema>;
 
 export const consentDraftUpdateSchema = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  body: z.string().min(1).max(100_000),
+  title: labelSchema(200),
+  body: documentTextSchema(100_000),
 });
 export type ConsentDraftUpdate = z.infer<typeof consentDraftUpdateSchema>;
 
@@ -34,7 +35,7 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex SHA-256');
 
 export const signatureInputSchema = z.strictObject({
   /** The typed name that is the signature (ESIGN Act, 15 U.S.C. 7006(5): a symbol adopted to sign). */
-  signatureName: z.string().trim().min(1).max(200),
+  signatureName: labelSchema(200),
   /** SHA-256 of the body the patient was shown, so a signature cannot attach to other text. */
   documentSha256: sha256Hex,
 });

@@ -2,18 +2,19 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { isValidTimeZone } from '../scheduling/zonedTime.js';
+import { calendarDateSchema, labelSchema, timeZoneSchema } from '../scheduling/inputSchemas.js';
+import { calendarDateAt, formatCalendarDate } from '../scheduling/zonedTime.js';
 import { callerOf, isProviderRole, requireSelfOrStaff } from './access.js';
 import { usStateSchema } from './usStates.js';
 
 /** Clinical credentials a medspa provider can hold (SPEC "Roles"). */
 export const CREDENTIALS = ['RN', 'NP', 'PA', 'MD', 'DO'] as const;
 
-export const timeZoneSchema = z.string().min(1).max(64).refine(isValidTimeZone, 'not an IANA time zone');
+export { timeZoneSchema };
 
 export const providerProfileInputSchema = z.strictObject({
   credential: z.enum(CREDENTIALS),
-  specialties: z.array(z.string().trim().min(1).max(80)).max(20).default([]),
+  specialties: z.array(labelSchema(80)).max(20).default([]),
   timeZone: timeZoneSchema,
 });
 export type ProviderProfileInput = z.infer<typeof providerProfileInputSchema>;
@@ -102,14 +103,12 @@ export async function listProviderProfiles(manager: EntityManager): Promise<Prov
   return rows.map(toProfile);
 }
 
-const isoDate = z.iso.date();
-
 export const licenseInputSchema = z
   .strictObject({
     state: usStateSchema,
-    licenseNumber: z.string().trim().min(1).max(64),
-    validFrom: isoDate,
-    expiresOn: isoDate,
+    licenseNumber: labelSchema(64),
+    validFrom: calendarDateSchema,
+    expiresOn: calendarDateSchema,
   })
   .refine((input) => input.expiresOn >= input.validFrom, { message: 'expiresOn is before validFrom', path: ['expiresOn'] });
 export type LicenseInput = z.infer<typeof licenseInputSchema>;
@@ -215,14 +214,16 @@ export interface LicenseQuestion {
  * end). Runs in the caller's transaction.
  */
 export async function holdsValidLicense(manager: EntityManager, question: LicenseQuestion): Promise<boolean> {
+  // Local dates are computed here with the same zone code as the slot search, so both
+  // agree to the minute and PostgreSQL's own tz names never come into play.
+  const firstDate = formatCalendarDate(calendarDateAt(question.startsAt, question.patientTimeZone));
+  const lastDate = formatCalendarDate(calendarDateAt(new Date(question.endsAt.getTime() - 1), question.patientTimeZone));
   const rows = await manager.query<{ ok: boolean }[]>(
     `SELECT EXISTS (
        SELECT 1 FROM provider_licenses
-       WHERE provider_id = $1 AND state = $2 AND revoked_at IS NULL
-         AND valid_from <= ($3::timestamptz AT TIME ZONE $5)::date
-         AND expires_on >= (($4::timestamptz - interval '1 microsecond') AT TIME ZONE $5)::date
+       WHERE provider_id = $1 AND state = $2 AND revoked_at IS NULL AND valid_from <= $3::date AND expires_on >= $4::date
      ) AS ok`,
-    [question.providerId, question.state, question.startsAt, question.endsAt, question.patientTimeZone],
+    [question.providerId, question.state, firstDate, lastDate],
   );
   return rows[0]?.ok === true;
 }

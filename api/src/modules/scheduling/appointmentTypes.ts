@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { callerOf } from '../licensure/access.js';
+import { labelSchema } from './inputSchemas.js';
 
 /** What an appointment is for. A treatment is for one service and needs a current GFE clearance. */
 export const APPOINTMENT_KINDS = ['virtual_consult', 'gfe', 'follow_up', 'treatment'] as const;
@@ -17,7 +18,7 @@ export const serviceCodeSchema = z.string().regex(/^[a-z0-9_]{1,64}$/, 'service 
 
 export const appointmentTypeInputSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(120),
+    name: labelSchema(120),
     kind: z.enum(APPOINTMENT_KINDS),
     durationMinutes: z.number().int().min(MIN_DURATION_MINUTES).max(MAX_DURATION_MINUTES),
     bufferBeforeMinutes: z.number().int().min(0).max(MAX_BUFFER_MINUTES).default(0),

@@ -8,11 +8,12 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../../error
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { callerOf, isProviderRole } from '../licensure/access.js';
 import { assertGfeClearance } from '../gfe/gfeService.js';
-import { getProviderProfile, requireValidLicense, timeZoneSchema } from '../licensure/providerService.js';
+import { getProviderProfile, requireValidLicense } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
 import type { AppointmentKind } from './appointmentTypes.js';
 import { getBookableType } from './appointmentTypes.js';
 import { isWithinWorkingHours } from './availability.js';
+import { instantSchema, timeZoneSchema } from './inputSchemas.js';
 import type { LocalDisplay } from './zonedTime.js';
 import { toLocalDisplay } from './zonedTime.js';
 
@@ -32,7 +33,7 @@ const PROVIDER_OVERLAP_CONSTRAINT = 'appointments_no_provider_overlap';
 const PATIENT_OVERLAP_CONSTRAINT = 'appointments_no_patient_overlap';
 
 const MINUTE_MS = 60_000;
-const instant = z.iso.datetime({ offset: true });
+const instant = instantSchema;
 
 export const bookingInputSchema = z.strictObject({
   appointmentTypeId: z.uuid(),

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { callerOf, requireSelfOrStaff } from '../licensure/access.js';
-import { getProviderProfile, timeZoneSchema } from '../licensure/providerService.js';
+import { getProviderProfile } from '../licensure/providerService.js';
+import { calendarDateSchema, instantSchema, timeZoneSchema } from './inputSchemas.js';
 import {
   addDays,
   calendarDateAt,
@@ -23,8 +24,8 @@ export const availabilityRuleSchema = z
     isoWeekday: z.number().int().min(1).max(7),
     startTime: timeOfDay,
     endTime: timeOfDay,
-    effectiveFrom: z.iso.date().nullable().default(null),
-    effectiveUntil: z.iso.date().nullable().default(null),
+    effectiveFrom: calendarDateSchema.nullable().default(null),
+    effectiveUntil: calendarDateSchema.nullable().default(null),
   })
   .refine((rule) => minutesOfDay(rule.endTime) > minutesOfDay(rule.startTime), {
     message: 'endTime must be after startTime',
@@ -112,7 +113,7 @@ export async function listWeeklyAvailability(manager: EntityManager, providerId:
 }
 
 export const timeOffSchema = z
-  .strictObject({ startsAt: z.iso.datetime({ offset: true }), endsAt: z.iso.datetime({ offset: true }) })
+  .strictObject({ startsAt: instantSchema, endsAt: instantSchema })
   .refine((input) => Date.parse(input.endsAt) > Date.parse(input.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 export type TimeOffInput = z.infer<typeof timeOffSchema>;
 
@@ -162,6 +163,12 @@ export async function removeTimeOff(
     [timeOffId, providerId],
   );
   if (result[1] === 0) throw notFound('time_off_not_found', 'No such time-off period');
+}
+
+/** A provider's time off overlapping [from, to); 404 for an unknown provider. */
+export async function listProviderTimeOff(manager: EntityManager, providerId: string, from: Date, to: Date): Promise<TimeOff[]> {
+  await getProviderProfile(manager, providerId);
+  return listTimeOff(manager, providerId, from, to);
 }
 
 /** Time off overlapping [from, to). */

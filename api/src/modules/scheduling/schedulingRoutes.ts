@@ -14,13 +14,14 @@ import {
 import {
   addTimeOff,
   AVAILABILITY_ADMINS,
-  listTimeOff,
+  listProviderTimeOff,
   listWeeklyAvailability,
   removeTimeOff,
   replaceWeeklyAvailability,
   timeOffSchema,
   weeklyAvailabilitySchema,
 } from './availability.js';
+import { instantSchema } from './inputSchemas.js';
 import { searchSlots, slotSearchSchema } from './slotSearch.js';
 
 const providerParams = z.strictObject({ providerId: z.uuid() });
@@ -28,7 +29,7 @@ const typeParams = z.strictObject({ typeId: z.uuid() });
 const timeOffParams = z.strictObject({ providerId: z.uuid(), timeOffId: z.uuid() });
 const typeListQuery = z.strictObject({ includeInactive: z.stringbool().default(false) });
 const timeOffQuery = z
-  .strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+  .strictObject({ from: instantSchema, to: instantSchema })
   .refine((query) => Date.parse(query.to) > Date.parse(query.from), { message: 'to must be after from', path: ['to'] });
 
 const HOURS_MANAGERS = [...AVAILABILITY_ADMINS, ...PROVIDER_ROLES];
@@ -100,7 +101,7 @@ export function schedulingRoutes({ dataSource }: ApiServices): RouteSpec[] {
       query: timeOffQuery,
       handle: async ({ params, query, context }) => ({
         body: await inCallerPractice(dataSource, context, (manager) =>
-          listTimeOff(manager, params.providerId, new Date(query.from), new Date(query.to)),
+          listProviderTimeOff(manager, params.providerId, new Date(query.from), new Date(query.to)),
         ),
       }),
     }),

@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
-import { getProviderProfile, timeZoneSchema } from '../licensure/providerService.js';
+import { getProviderProfile } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
 import { getBookableType } from './appointmentTypes.js';
+import { calendarDateSchema, timeZoneSchema } from './inputSchemas.js';
 import type { Span } from './availability.js';
 import { expandWorkingWindows, loadProviderCalendar, MAX_SEARCH_DAYS, overlapsAny } from './availability.js';
 import type { LocalDisplay } from './zonedTime.js';
@@ -12,8 +13,8 @@ import { addDays, parseCalendarDate, toLocalDisplay, wallTimeToInstant } from '.
 export const slotSearchSchema = z.strictObject({
   appointmentTypeId: z.uuid(),
   /** First and last calendar day to search, read in the patient's zone. */
-  from: z.iso.date(),
-  to: z.iso.date(),
+  from: calendarDateSchema,
+  to: calendarDateSchema,
   /** The patient's IANA zone: days are the patient's days, times are shown there too. */
   timeZone: timeZoneSchema,
   /** The patient's stated location: only slots the provider is licensed for are offered. */
