@@ -121,4 +121,11 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
     }),
     ownTenantStatuses: [201],
   },
+  // Rooms (api/test/rooms covers the participant checks with a real appointment).
+  'POST /v1/appointments/:appointmentId/room-token': {
+    params: () => ({ appointmentId: '00000000-0000-4000-8000-000000000000' }),
+    ownTenantStatuses: [404],
+  },
+  // 503 turn_not_configured: the shared test API runs without TURN_SECRET.
+  'GET /v1/turn-credentials': { crossTenant: 'none', ownTenantStatuses: [200, 503] },
 };
