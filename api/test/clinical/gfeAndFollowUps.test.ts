@@ -121,7 +121,7 @@ describe('GFE outcomes, treatment clearance and follow-ups', () => {
     expect(byService.dermal_filler).toMatchObject({ outcome: 'deferred', current: false, expiresAt: null });
     await as(test, setup.frontDesk).get(`/v1/patients/${patient.userId}/gfe-outcomes`).expect(200);
     const otherPatient = await loginAs(test, setup.practice.slug, 'patient');
-    await as(test, otherPatient).get(`/v1/patients/${patient.userId}/gfe-outcomes`).expect(403);
+    await as(test, otherPatient).get(`/v1/patients/${patient.userId}/gfe-outcomes`).expect(404);
 
     // Cleared service, inside the validity window: booked.
     const booked = await bookTreatment(treatmentTypeId, daysAhead(1)).expect(201);
@@ -213,9 +213,10 @@ describe('GFE outcomes, treatment clearance and follow-ups', () => {
     expect(Buffer.compare(download.body as Buffer, before)).toBe(0);
 
     const stranger = await loginAs(test, setup.practice.slug, 'patient');
-    await request(test.api.app).get(`/v1/photos/${photoId}`).set('authorization', bearer(stranger)).expect(403);
+    await request(test.api.app).get(`/v1/photos/${photoId}`).set('authorization', bearer(stranger)).expect(404);
     await request(test.api.app).get(`/v1/photos/${photoId}`).set('authorization', bearer(setup.frontDesk)).expect(403);
-    await upload(stranger, 'before', before).expect(403);
+    await upload(stranger, 'before', before).expect(404);
+    await as(test, stranger).get(`/v1/patients/${patient.userId}/photos`).expect(404);
 
     const listed = await as(test, setup.injector).get(`/v1/patients/${patient.userId}/photos`).expect(200);
     const visits = (listed.body as { visits: { appointmentId: string; photos: { phase: string }[] }[] }).visits;

@@ -2,7 +2,7 @@ import type { Role } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
-import { badRequest, forbidden } from '../../errors.js';
+import { badRequest, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { isProvider, loadAppointment, requireCaller, requireNotCancelled } from '../records/clinicalAccess.js';
@@ -29,7 +29,7 @@ export interface FollowUpView {
 
 /**
  * Who may see or schedule follow-ups of a treatment: its patient, providers, and staff
- * who book. Anyone else gets 404, as for the appointment itself.
+ * who book. Another patient gets 404, as for the appointment itself.
  */
 function requireTreatmentAccess(
   caller: { role: Role; userId: string },
@@ -38,7 +38,7 @@ function requireTreatmentAccess(
 ): void {
   if (caller.role === 'patient') {
     if (treatment.patientId === caller.userId) return;
-    throw forbidden('not_your_record', 'Patients may only see their own record');
+    throw notFound('appointment_not_found', 'No such appointment');
   }
   if (isProvider(caller.role) || staff.includes(caller.role)) return;
   throw forbidden();

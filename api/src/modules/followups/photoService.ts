@@ -9,7 +9,14 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { isProvider, loadAppointment, requireCaller, requireNotCancelled, requirePatientAccess } from '../records/clinicalAccess.js';
+import {
+  isProvider,
+  loadAppointment,
+  requireCaller,
+  requireNotCancelled,
+  requirePatientAccess,
+  requirePatientInPractice,
+} from '../records/clinicalAccess.js';
 import type { PhotoContentType } from './photoFormat.js';
 import { sniffPhotoType } from './photoFormat.js';
 
@@ -40,8 +47,8 @@ function photoBinding(practiceId: string, photoId: string): RecordBinding {
 }
 
 /** The patient themself, or a provider of the practice. */
-function requirePhotoAccess(caller: AuthContext, patientId: string): void {
-  requirePatientAccess(caller, patientId, PROVIDER_ROLES);
+function requirePhotoAccess(caller: AuthContext, patientId: string, notFoundCode?: string): void {
+  requirePatientAccess(caller, patientId, PROVIDER_ROLES, notFoundCode);
 }
 
 /**
@@ -61,8 +68,11 @@ export async function uploadPhoto(
   }
   return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
     const appointment = await loadAppointment(manager, input.appointmentId);
-    if (caller.role === 'patient' ? appointment.patientId !== caller.userId : !isProvider(caller.role)) {
-      throw forbidden('not_your_record', 'Only the visit patient or a provider may add photos');
+    if (caller.role === 'patient' && appointment.patientId !== caller.userId) {
+      throw notFound('appointment_not_found', 'No such appointment');
+    }
+    if (caller.role !== 'patient' && !isProvider(caller.role)) {
+      throw forbidden();
     }
     requireNotCancelled(appointment);
     const id = randomUUID();
@@ -122,7 +132,7 @@ export async function readPhoto(deps: ClinicalDeps, context: RequestContext, inp
     if (row === undefined) {
       throw notFound('photo_not_found', 'No such photo');
     }
-    requirePhotoAccess(caller, row.patient_id);
+    requirePhotoAccess(caller, row.patient_id, 'photo_not_found');
     const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
     const bytes = open(
       dataKey,
@@ -160,6 +170,7 @@ export async function listPatientPhotos(
   const caller = requireCaller(context);
   requirePhotoAccess(caller, input.patientId);
   return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    await requirePatientInPractice(manager, input.patientId);
     const rows = await manager.query<
       {
         id: string;

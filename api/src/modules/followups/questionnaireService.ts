@@ -56,8 +56,11 @@ export async function submitQuestionnaire(
   const caller = requireCaller(context);
   return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
     const appointment = await loadAppointment(manager, input.appointmentId);
-    if (caller.role !== 'patient' || appointment.patientId !== caller.userId) {
+    if (caller.role !== 'patient') {
       throw forbidden('not_your_record', 'Only the visit patient answers its questionnaire');
+    }
+    if (appointment.patientId !== caller.userId) {
+      throw notFound('appointment_not_found', 'No such appointment');
     }
     if (appointment.kind !== 'follow_up') {
       throw badRequest('not_a_follow_up', 'Symptom questionnaires belong to follow-up visits');
@@ -113,7 +116,7 @@ export async function readQuestionnaire(
     if (row === undefined) {
       throw notFound('questionnaire_not_found', 'No answers for this visit');
     }
-    requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES);
+    requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES, 'questionnaire_not_found');
     const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
     const plaintext = open(dataKey, { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, binding(caller.practiceId, row.id));
     const answers = symptomAnswersSchema.parse(JSON.parse(plaintext.toString('utf8')) as unknown);

@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { GfeOutcome, ServiceAssessment } from '../notes/noteContent.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { requireCaller, requirePatientAccess } from '../records/clinicalAccess.js';
+import { requireCaller, requirePatientAccess, requirePatientInPractice } from '../records/clinicalAccess.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -143,6 +143,7 @@ export async function listGfeOutcomes(
   const caller = requireCaller(context);
   requirePatientAccess(caller, input.patientId, GFE_READERS);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
+    await requirePatientInPractice(manager, input.patientId);
     const outcomes = await latestGfeOutcomes(manager, input.patientId, new Date());
     await recordAudit(manager, caller.practiceId, context, {
       action: 'gfe.read',

@@ -10,7 +10,7 @@ import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { loadAppointment, requireCaller, requireNotCancelled, requireRole } from '../records/clinicalAccess.js';
+import { loadAppointment, requireCaller, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
 import { noteBodySchema } from './noteContent.js';
 import type { GfeContent, NoteBody, NoteTemplate } from './noteContent.js';
 
@@ -456,6 +456,7 @@ export async function listPatientNotes(
   // Patients read their visits through visit summaries, which show the patient-facing part.
   requireRole(caller, NOTE_READERS);
   return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    await requirePatientInPractice(manager, input.patientId);
     const rows = await manager.query<NoteRow[]>(
       `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
       [input.patientId],

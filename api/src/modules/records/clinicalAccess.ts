@@ -47,16 +47,30 @@ export function requireRole(caller: AuthContext, roles: readonly Role[]): void {
 
 /**
  * Patients may reach only their own record; the listed staff roles reach any patient of
- * their practice (row-level security already confines them to it). Others get 403.
+ * their practice (row-level security already confines them to it). A patient asking for
+ * someone else's record gets 404 (`notFoundCode`), so ids reveal nothing; other roles 403.
  */
-export function requirePatientAccess(caller: AuthContext, patientId: string, staffRoles: readonly Role[]): void {
+export function requirePatientAccess(
+  caller: AuthContext,
+  patientId: string,
+  staffRoles: readonly Role[],
+  notFoundCode = 'patient_not_found',
+): void {
   if (caller.role === 'patient') {
     if (caller.userId !== patientId) {
-      throw forbidden('not_your_record', 'Patients may only see their own record');
+      throw notFound(notFoundCode, 'Not found');
     }
     return;
   }
   requireRole(caller, staffRoles);
+}
+
+/** 404 `patient_not_found` unless the id is a patient of the current tenant. */
+export async function requirePatientInPractice(manager: EntityManager, patientId: string): Promise<void> {
+  const rows = await manager.query<unknown[]>(`SELECT 1 FROM users WHERE id = $1 AND role = 'patient'`, [patientId]);
+  if (rows.length === 0) {
+    throw notFound('patient_not_found', 'No such patient');
+  }
 }
 
 /** The appointment fields clinical records depend on. */

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { defineRoute } from '../../http/route.js';
+import type { RouteSpec } from '../../http/route.js';
+import type { ApiServices } from '../../services.js';
+import { clinicalDepsOf } from './clinicalAccess.js';
+import { RECORD_ACCESS_MAX, listOwnRecordAccess } from './recordAccessService.js';
+import { listOwnVisitSummaries } from './visitSummaryService.js';
+
+/** The patient's own views of their record. */
+export function recordsRoutes(services: ApiServices): RouteSpec[] {
+  const deps = clinicalDepsOf(services);
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/visits',
+      access: ['patient'],
+      summary: 'My visit summaries: what was done, GFE outcomes, follow-ups',
+      handle: async ({ context }) => ({ body: { visits: await listOwnVisitSummaries(deps, context) } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/record-access',
+      access: ['patient'],
+      summary: 'Who viewed or changed my record (from the audit trail)',
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(RECORD_ACCESS_MAX).default(100) }),
+      handle: async ({ query, context }) => ({ body: { accesses: await listOwnRecordAccess(deps, context, query) } }),
+    }),
+  ];
+}
