@@ -30,6 +30,8 @@
  * `caller` is the signed-in user's tenant (the same object unless crossing tenants).
  */
 import type { RouteSpec } from '../../src/http/route.js';
+import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
+import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
 import type { TenantFixture } from './world.js';
 
@@ -58,6 +60,10 @@ export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
 const unknownRefreshToken = (practiceId: string): string => `${practiceId}.${'Q'.repeat(43)}`;
 
 export const ROUTE_SAMPLES: Record<string, RouteSample> = {
+  // Clinical records: api/test/clinical/routeSamples.ts.
+  ...CLINICAL_ROUTE_SAMPLES,
+  // Scheduling, licensure and consent: api/test/scheduling/routeSamples.ts.
+  ...SCHEDULING_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------
   'GET /health': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /ready': { crossTenant: 'none', ownTenantStatuses: [200] },
