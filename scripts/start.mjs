@@ -50,7 +50,12 @@ function localSecrets() {
 // Explicit environment wins over generated local secrets.
 const env = { ...localSecrets(), EMBEDDED_PG_DIR: path.join(dataDir, 'pg'), ...process.env };
 
-const services = [{ name: 'api', entry: path.join(root, 'api/dist/src/index.js') }];
+const services = [
+  { name: 'api', entry: path.join(root, 'api/dist/src/index.js') },
+  // The built browser app on http://127.0.0.1:8080 (CLIENT_PORT), proxying /v1 to the API and
+  // /socket.io to the SFU (API_URL, SFU_URL) so the page has one origin and a strict CSP.
+  { name: 'client', entry: path.join(root, 'client/server/clientServer.mjs') },
+];
 const children = services.map(({ name, entry }) => {
   const child = spawn(process.execPath, [entry], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {

@@ -1,6 +1,6 @@
 /** Practice admin: users (roles, disable), providers and their state licenses, KPI funnel. */
 import { useState } from 'react';
-import { ApiError, api } from '../api/http.js';
+import { api } from '../api/http.js';
 import type { ProviderProfile, UserView } from '../api/types.js';
 import { US_STATES } from '../api/types.js';
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
@@ -176,6 +176,7 @@ function Providers() {
 }
 
 interface FunnelWeek {
+  isoWeek: string;
   weekStart: string;
   leads: number;
   appointments: number;
@@ -183,11 +184,25 @@ interface FunnelWeek {
 }
 
 function KpiFunnel() {
-  const kpi = useAsync(() => api<{ weeks: FunnelWeek[] }>('GET', '/v1/kpi/funnel'), 'kpi');
-  const notDeployed = kpi.error instanceof ApiError && kpi.error.code === 'route_not_found';
+  const kpi = useAsync(
+    () => api<{ timeZone: string; weeks: FunnelWeek[]; kpis: { kpi: string; ownerRole: string; definition: string }[] }>('GET', '/v1/kpi/funnel?weeks=12'),
+    'kpi',
+  );
   return (
     <Section title="KPI funnel (no PHI)">
-      {notDeployed ? <p>Not available on this server yet.</p> : <ErrorMessage error={kpi.error} />}
+      <ErrorMessage error={kpi.error} />
+      {kpi.data !== null && (
+        <ul className="list">
+          {kpi.data.kpis.map((item) => (
+            <li key={item.kpi}>
+              <span>
+                <strong>{item.kpi.replace('_', ' ')}</strong>: {item.definition}
+              </span>
+              <span>owner: {item.ownerRole.replace('_', ' ')}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       {kpi.data !== null && (
         <table data-testid="kpi-table">
           <caption>Leads (marketing) → appointments (front desk) → patients acquired (provider), per week</caption>
@@ -201,8 +216,10 @@ function KpiFunnel() {
           </thead>
           <tbody>
             {kpi.data.weeks.map((week) => (
-              <tr key={week.weekStart}>
-                <td>{week.weekStart}</td>
+              <tr key={week.isoWeek}>
+                <td>
+                  {week.isoWeek} ({week.weekStart})
+                </td>
                 <td>{week.leads}</td>
                 <td>{week.appointments}</td>
                 <td>{week.patientsAcquired}</td>

@@ -1,43 +1,57 @@
 /** The patient's own record views: visit summaries and who viewed my record (from the audit log). */
-import { ApiError, api, sessionUser } from '../api/http.js';
+import { api } from '../api/http.js';
 import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
 
+/** GET /v1/me/visits entries. */
 export interface VisitSummary {
   appointmentId: string;
-  startsAt: string;
   kind: string;
-  summary: string;
+  serviceCode: string | null;
+  startsAt: string;
+  status: string;
+  provider: { name: string; credential: string | null };
+  summary: string | null;
   signedAt: string | null;
+  gfeOutcomes: { serviceCode: string; outcome: string; expiresAt: string | null }[];
+  followUps: { appointmentId: string; startsAt: string; status: string }[];
 }
 
+/** GET /v1/me/record-access entries. */
 export interface RecordAccess {
-  occurredAt: string;
+  at: string;
   action: string;
-  actorRole: string | null;
-  actorName?: string | null;
-}
-
-/** Renders "not available" for an endpoint that is not deployed, any other error as an alert. */
-function LoadError({ error }: { error: unknown }) {
-  if (error instanceof ApiError && error.code === 'route_not_found') return <p>Not available on this server yet.</p>;
-  return <ErrorMessage error={error} />;
+  outcome: string;
+  actor: { role: string | null; displayName: string | null };
 }
 
 /** Provider-written summaries of the patient's past visits. */
 export function VisitSummaries() {
-  const patientId = sessionUser()?.id ?? '';
-  const summaries = useAsync(() => api<{ summaries: VisitSummary[] }>('GET', `/v1/patients/${patientId}/visit-summaries`), `summaries-${patientId}`);
+  const visits = useAsync(() => api<{ visits: VisitSummary[] }>('GET', '/v1/me/visits'), 'visits');
+  const past = visits.data?.visits.filter((visit) => visit.summary !== null || visit.gfeOutcomes.length > 0) ?? [];
   return (
     <Section title="Visit summaries">
-      <LoadError error={summaries.error} />
-      {summaries.data?.summaries.length === 0 && <p>No signed visit summaries yet.</p>}
-      <ul className="list">
-        {summaries.data?.summaries.map((item) => (
-          <li key={item.appointmentId} className="summary">
-            <strong>
-              {item.kind.replace('_', ' ')} · {formatInstant(item.startsAt)}
-            </strong>
-            <p>{item.summary}</p>
+      <ErrorMessage error={visits.error} />
+      {visits.data !== null && past.length === 0 && <p>No signed visit summaries yet.</p>}
+      <ul className="list" data-testid="visit-summaries">
+        {past.map((visit) => (
+          <li key={visit.appointmentId} className="summary">
+            <div>
+              <strong>
+                {visit.kind.replace('_', ' ')} · {formatInstant(visit.startsAt)} · {visit.provider.name}
+                {visit.provider.credential === null ? '' : `, ${visit.provider.credential}`}
+              </strong>
+              {visit.summary !== null && <p>{visit.summary}</p>}
+              {visit.gfeOutcomes.length > 0 && (
+                <ul>
+                  {visit.gfeOutcomes.map((outcome) => (
+                    <li key={outcome.serviceCode}>
+                      {outcome.serviceCode}: {outcome.outcome.replace('_', ' ')}
+                      {outcome.expiresAt === null ? '' : ` until ${new Date(outcome.expiresAt).toLocaleDateString()}`}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
           </li>
         ))}
       </ul>
@@ -47,13 +61,12 @@ export function VisitSummaries() {
 
 /** Who accessed the patient's record, from the audit trail (HIPAA accounting of access). */
 export function AccessHistory() {
-  const patientId = sessionUser()?.id ?? '';
-  const accesses = useAsync(() => api<{ events: RecordAccess[] }>('GET', `/v1/patients/${patientId}/access-log`), `access-${patientId}`);
+  const accesses = useAsync(() => api<{ accesses: RecordAccess[] }>('GET', '/v1/me/record-access?limit=100'), 'record-access');
   return (
     <Section title="Who viewed my record">
-      <LoadError error={accesses.error} />
+      <ErrorMessage error={accesses.error} />
       {accesses.data !== null && (
-        <table>
+        <table data-testid="record-access">
           <caption className="sr-only">Accesses to your record, newest first</caption>
           <thead>
             <tr>
@@ -63,11 +76,16 @@ export function AccessHistory() {
             </tr>
           </thead>
           <tbody>
-            {accesses.data.events.map((event, index) => (
+            {accesses.data.accesses.map((access, index) => (
               <tr key={index}>
-                <td>{formatInstant(event.occurredAt)}</td>
-                <td>{event.actorName ?? event.actorRole ?? 'system'}</td>
-                <td>{event.action}</td>
+                <td>{formatInstant(access.at)}</td>
+                <td>
+                  {access.actor.displayName ?? ''} {access.actor.role === null ? 'system' : `(${access.actor.role.replace('_', ' ')})`}
+                </td>
+                <td>
+                  {access.action}
+                  {access.outcome === 'success' ? '' : ` (${access.outcome})`}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -52,6 +52,8 @@ export interface RoomState {
 export interface RoomTicket {
   token: string;
   iceServers?: RTCIceServer[];
+  /** Signaling origin when the deployment runs the SFU elsewhere (SFU_PUBLIC_URL). */
+  sfuUrl?: string | null;
 }
 
 export interface RoomOptions {

@@ -1,14 +1,31 @@
 /** Room building blocks shared by the patient and provider screens. */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { api, sessionUser } from '../api/http.js';
+import { ApiError, api, sessionUser } from '../api/http.js';
 import type { E2eeState } from '../e2ee/E2eeSession.js';
 import type { NetworkQuality } from './networkQuality.js';
 import { RoomConnection } from './RoomConnection.js';
 import type { RoomState, RoomTicket } from './RoomConnection.js';
 
-/** Asks the API for a short-lived, audience-bound room token for this visit. */
-export function fetchRoomTicket(appointmentId: string): Promise<RoomTicket> {
-  return api<RoomTicket>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-token`);
+interface TurnCredentials {
+  username: string;
+  credential: string;
+  uris: string[];
+}
+
+/**
+ * Asks the API for a short-lived, audience-bound room token for this visit, plus TURN
+ * credentials when the deployment has a TURN server (503 turn_not_configured otherwise).
+ */
+export async function fetchRoomTicket(appointmentId: string): Promise<RoomTicket> {
+  const grant = await api<{ token: string; sfuUrl: string | null }>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-token`);
+  const iceServers: RTCIceServer[] = [];
+  try {
+    const turn = await api<TurnCredentials>('GET', '/v1/turn-credentials');
+    if (turn.uris.length > 0) iceServers.push({ urls: turn.uris, username: turn.username, credential: turn.credential });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 503)) throw error;
+  }
+  return { token: grant.token, iceServers, sfuUrl: grant.sfuUrl };
 }
 
 /** Connects to the room while mounted with a local stream; closes on unmount. */
