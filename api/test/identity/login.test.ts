@@ -118,6 +118,13 @@ describe('login, lockout and TOTP MFA', () => {
       .post('/v1/auth/mfa/confirm')
       .send({ enrolmentToken: enrolment.enrolmentToken, totpCode: '123456' === totpCodeAt(secret) ? '654321' : '123456' })
       .expect(401);
+    // Stored encrypted: no column of the user row holds the secret in clear.
+    const stored = await asOwner(test.database.url, (client) =>
+      client.query<{ row: string }>(`SELECT row_to_json(u)::text AS row FROM users u WHERE id = $1`, [admin.id]),
+    );
+    expect(stored.rows[0]?.row).toContain('totp_secret_ciphertext');
+    expect(stored.rows[0]?.row).not.toContain(secret);
+    expect(stored.rows[0]?.row).not.toContain(Buffer.from(secret).toString('hex'));
     admin.totpSecret = secret;
     const confirmed = await request(test.api.app)
       .post('/v1/auth/mfa/confirm')

@@ -1,6 +1,7 @@
 import { Foundation1763856000000 } from './1763856000000-Foundation.js';
 import { Users1763856100000 } from './1763856100000-Users.js';
 import { Sessions1763856200000 } from './1763856200000-Sessions.js';
+import { TotpSecretSealed1763856200100 } from './1763856200100-TotpSecretSealed.js';
 import { AuditTrail1763856300000 } from './1763856300000-AuditTrail.js';
 import { Consent1763856520000 } from './1763856520000-Consent.js';
 import { ProviderLicensure1763856500000 } from './1763856500000-ProviderLicensure.js';
@@ -12,7 +13,7 @@ import { ClinicalRecords1763856600000 } from './1763856600000-ClinicalRecords.js
  * transpiled-on-the-fly runs load exactly the same set. Name new files
  * `<unix ms>-<Name>.ts` with a timestamp later than the last one here.
  */
-export const MIGRATIONS = [Foundation1763856000000, Users1763856100000, Sessions1763856200000,
+export const MIGRATIONS = [Foundation1763856000000, Users1763856100000, Sessions1763856200000, TotpSecretSealed1763856200100,
   AuditTrail1763856300000,
   ProviderLicensure1763856500000,
   Scheduling1763856510000,

@@ -1,5 +1,6 @@
 import { roleSchema } from '@medspa/shared-types';
 import { z } from 'zod';
+import { keyRingFromConfig } from '../../crypto/keyRing.js';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
@@ -48,7 +49,7 @@ const updateBody = z
  */
 export function identityRoutes(services: ApiServices): RouteSpec[] {
   const passwords = new PasswordHasher(services.config.PASSWORD_HASH_PROFILE);
-  const deps = { services, passwords };
+  const deps = { services, passwords, keyRing: keyRingFromConfig(services.config) };
   const { dataSource } = services;
 
   return [

@@ -6,6 +6,7 @@ import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, conflict, unauthorized } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
+import type { KeyRing } from '../../crypto/keyRing.js';
 import type { ApiServices } from '../../services.js';
 import { tokenPairFor } from './accessTokens.js';
 import type { TokenPair } from './accessTokens.js';
@@ -14,6 +15,7 @@ import { findPracticeIdBySlug } from './practices.js';
 import { createSession } from './sessions.js';
 import { TOKEN_AUDIENCES } from './tokens.js';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp.js';
+import { SEALED_TOTP_COLUMNS, loadTotpSecret, storeTotpSecret } from './totpSecrets.js';
 
 /** Lifetime of the enrolment-only token a staff member gets before TOTP is set up. */
 const MFA_ENROLMENT_TOKEN_TTL_SECONDS = 10 * 60;
@@ -22,6 +24,8 @@ const MFA_ENROLMENT_TOKEN_TTL_SECONDS = 10 * 60;
 export interface IdentityDeps {
   services: ApiServices;
   passwords: PasswordHasher;
+  /** KEKs that wrap the data keys sealing TOTP secrets. */
+  keyRing: KeyRing;
 }
 
 export interface LoginInput {
@@ -42,7 +46,10 @@ const loginUserRow = z.object({
   id: z.string(),
   role: roleSchema,
   password_hash: z.string(),
-  totp_secret: z.string().nullable(),
+  totp_data_key_id: z.string().nullable(),
+  totp_secret_iv: z.instanceof(Buffer).nullable(),
+  totp_secret_ciphertext: z.instanceof(Buffer).nullable(),
+  totp_secret_tag: z.instanceof(Buffer).nullable(),
   totp_enabled: z.boolean(),
   totp_last_step: z.coerce.number().nullable(),
   disabled: z.boolean(),
@@ -57,7 +64,7 @@ const accountLocked = (): AppError =>
 /** Row-locks the user so concurrent attempts on one account count failures exactly. */
 async function lockUserByEmail(manager: EntityManager, email: string): Promise<LoginUserRow | null> {
   const rows = await manager.query<unknown[]>(
-    `SELECT id, role, password_hash, totp_secret, totp_enabled_at IS NOT NULL AS totp_enabled, totp_last_step,
+    `SELECT id, role, password_hash, ${SEALED_TOTP_COLUMNS}, totp_enabled_at IS NOT NULL AS totp_enabled, totp_last_step,
             disabled_at IS NOT NULL AS disabled, COALESCE(locked_until > now(), false) AS locked
        FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
     [email],
@@ -67,7 +74,7 @@ async function lockUserByEmail(manager: EntityManager, email: string): Promise<L
 
 async function lockUserById(manager: EntityManager, userId: string): Promise<LoginUserRow | null> {
   const rows = await manager.query<unknown[]>(
-    `SELECT id, role, password_hash, totp_secret, totp_enabled_at IS NOT NULL AS totp_enabled, totp_last_step,
+    `SELECT id, role, password_hash, ${SEALED_TOTP_COLUMNS}, totp_enabled_at IS NOT NULL AS totp_enabled, totp_last_step,
             disabled_at IS NOT NULL AS disabled, COALESCE(locked_until > now(), false) AS locked
        FROM users WHERE id = $1 FOR UPDATE`,
     [userId],
@@ -183,13 +190,14 @@ export async function login(deps: IdentityDeps, context: RequestContext, input: 
       return registerFailure(manager, context, deps, practiceId, user, 'invalid');
     }
     if (isStaff(user.role)) {
-      if (!user.totp_enabled || user.totp_secret === null) {
+      const secret = user.totp_enabled ? await loadTotpSecret(manager, deps.keyRing, practiceId, user.id, user) : null;
+      if (secret === null) {
         return { kind: 'mfa_enrolment_required', userId: user.id };
       }
       if (input.totpCode === undefined) {
         return { kind: 'mfa_required' };
       }
-      const step = verifyTotp(user.totp_secret, input.totpCode, user.totp_last_step);
+      const step = verifyTotp(secret, input.totpCode, user.totp_last_step);
       if (step === null) {
         return registerFailure(manager, context, deps, practiceId, user, 'invalid_totp');
       }
@@ -261,7 +269,7 @@ export async function startMfaEnrolment(deps: IdentityDeps, context: RequestCont
     if (user.totp_enabled) {
       throw conflict('mfa_already_enrolled', 'Authenticator is already enrolled');
     }
-    await manager.query(`UPDATE users SET totp_secret = $2, totp_last_step = NULL WHERE id = $1`, [userId, secret]);
+    await storeTotpSecret(manager, deps.keyRing, practiceId, userId, secret);
     await recordAudit(manager, practiceId, context, {
       action: 'auth.mfa_enrolment_started',
       entityType: 'user',
@@ -292,10 +300,11 @@ export async function confirmMfaEnrolment(
     if (user.locked) {
       return { kind: 'locked' };
     }
-    if (user.totp_secret === null) {
+    const secret = await loadTotpSecret(manager, deps.keyRing, practiceId, userId, user);
+    if (secret === null) {
       throw conflict('mfa_enrolment_not_started', 'Start enrolment first');
     }
-    const step = verifyTotp(user.totp_secret, input.totpCode, user.totp_last_step);
+    const step = verifyTotp(secret, input.totpCode, user.totp_last_step);
     if (step === null) {
       return registerFailure(manager, context, deps, practiceId, user, 'invalid_totp');
     }
