@@ -67,7 +67,8 @@ export function followUpRoutes(services: ApiServices): RouteSpec[] {
       summary: 'Upload a visit photo (raw JPEG or PNG body), stored encrypted',
       params: appointmentParams,
       query: z.strictObject({ phase: z.enum(PHOTO_PHASES) }),
-      body: z.custom<Buffer>((value) => Buffer.isBuffer(value) && value.length > 0, {
+      // Raw bytes from photoBodyParser; no body at all is reported after the access checks.
+      body: z.custom<Buffer | undefined>((value) => value === undefined || Buffer.isBuffer(value), {
         message: 'send the image bytes with Content-Type image/jpeg or image/png',
       }),
       handle: async ({ params, query, body, context }) => ({

@@ -59,22 +59,26 @@ function requirePhotoAccess(caller: AuthContext, patientId: string, notFoundCode
 export async function uploadPhoto(
   deps: ClinicalDeps,
   context: RequestContext,
-  input: { appointmentId: string; phase: PhotoPhase; bytes: Buffer },
+  input: { appointmentId: string; phase: PhotoPhase; bytes: Buffer | undefined },
 ): Promise<PhotoMeta> {
   const caller = requireCaller(context);
-  const contentType = sniffPhotoType(input.bytes);
-  if (contentType === null) {
-    throw new AppError(415, 'unsupported_image', 'Photos must be JPEG or PNG images');
+  if (caller.role !== 'patient' && !isProvider(caller.role)) {
+    throw forbidden();
   }
   return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
+    // Who and where first: an id of another patient or tenant is 404 whatever the body.
     const appointment = await loadAppointment(manager, input.appointmentId);
     if (caller.role === 'patient' && appointment.patientId !== caller.userId) {
       throw notFound('appointment_not_found', 'No such appointment');
     }
-    if (caller.role !== 'patient' && !isProvider(caller.role)) {
-      throw forbidden();
-    }
     requireNotCancelled(appointment);
+    if (input.bytes === undefined || input.bytes.length === 0) {
+      throw new AppError(400, 'photo_missing', 'Send the image bytes with Content-Type image/jpeg or image/png');
+    }
+    const contentType = sniffPhotoType(input.bytes);
+    if (contentType === null) {
+      throw new AppError(415, 'unsupported_image', 'Photos must be JPEG or PNG images');
+    }
     const id = randomUUID();
     const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
     const sealed = seal(dataKey.key, input.bytes, photoBinding(caller.practiceId, id));

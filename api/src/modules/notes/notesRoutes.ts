@@ -87,7 +87,7 @@ export function notesRoutes(services: ApiServices): RouteSpec[] {
       access: PROVIDER_ROLES,
       summary: 'Add a signed addendum to a signed note',
       params: noteParams,
-      body: z.strictObject({ text: z.string().min(1).max(20_000) }),
+      body: z.strictObject({ text: z.string().min(1).max(10_000) }),
       handle: async ({ params, body, context }) => ({
         status: 201,
         body: await addAddendum(deps, context, { noteId: params.noteId, text: body.text }),
