@@ -31,7 +31,6 @@
  */
 import type { RouteSpec } from '../../src/http/route.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
-import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
 import type { TenantFixture } from './world.js';
@@ -61,8 +60,6 @@ export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
 const unknownRefreshToken = (practiceId: string): string => `${practiceId}.${'Q'.repeat(43)}`;
 
 export const ROUTE_SAMPLES: Record<string, RouteSample> = {
-  // Clinical records: api/test/clinical/routeSamples.ts.
-  ...CLINICAL_ROUTE_SAMPLES,
   // Clinical records: api/test/clinical/routeSamples.ts.
   ...CLINICAL_ROUTE_SAMPLES,
   // Scheduling, licensure and consent: api/test/scheduling/routeSamples.ts.
