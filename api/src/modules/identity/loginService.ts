@@ -189,6 +189,9 @@ export async function login(deps: IdentityDeps, context: RequestContext, input: 
     if (!passwordOk || user.disabled) {
       return registerFailure(manager, context, deps, practiceId, user, 'invalid');
     }
+    if (passwords.needsRehash(user.password_hash)) {
+      await manager.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [user.id, await passwords.hash(input.password)]);
+    }
     if (isStaff(user.role)) {
       const secret = user.totp_enabled ? await loadTotpSecret(manager, deps.keyRing, practiceId, user.id, user) : null;
       if (secret === null) {

@@ -39,6 +39,9 @@ const PROFILES: Record<HashProfile, { memoryCost: number; timeCost: number; para
   test_minimum: { memoryCost: 1_024, timeCost: 1, parallelism: 1 },
 };
 
+/** Argon2 version 1.3 (0x13), the version RFC 9106 specifies. */
+const ARGON2_VERSION = 0x13;
+
 /** Salt length in bytes: RFC 9106 §3.1 recommends 128 bits. */
 const SALT_BYTES = 16;
 /** Tag length in bytes: RFC 9106 §4 uses a 256-bit tag. */
@@ -64,6 +67,20 @@ export class PasswordHasher {
   async verify(storedHash: string, password: string): Promise<boolean> {
     try {
       return await argon2.verify(storedHash, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a stored hash was made with other parameters than the production profile
+   * (older, weaker settings): login then re-hashes the just-verified password. Under the
+   * test profile nothing is "upgraded" downwards.
+   */
+  needsRehash(storedHash: string): boolean {
+    if (this.profile !== 'owasp') return false;
+    try {
+      return argon2.needsRehash(storedHash, { ...PROFILES.owasp, version: ARGON2_VERSION });
     } catch {
       return false;
     }
