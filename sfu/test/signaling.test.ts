@@ -96,7 +96,7 @@ describe('SFU signaling: authentication, waiting room, E2EE declaration', () => 
 
   it('refuses admission when the API refuses (consent or licensure) and keeps the patient waiting', async () => {
     const room = randomUUID();
-    sfu.api.decide = () => ({ allowed: false, reason: 'consent_missing' });
+    sfu.api.decide = () => ({ allowed: false, reason: 'no_telehealth_consent' });
     try {
       const patient = await join(room, 'patient');
       await request(patient, 'join', {});
@@ -154,6 +154,32 @@ describe('SFU signaling: authentication, waiting room, E2EE declaration', () => 
       ['room.leave', userId, practice],
     ]);
     await waitFor(() => sfu.server.rooms.get(room) === undefined);
+  });
+
+  it('relays E2EE key-exchange signals between admitted peers only, stamped with the sender', async () => {
+    const room = randomUUID();
+    const provider = await join(room, 'provider');
+    await request(provider, 'join', {});
+    const patient = await join(room, 'patient');
+    const waitingList = next(provider, 'waitingRoom');
+    await request(patient, 'join', {});
+    const waitingPeerId = (await waitingList).waiting[0]?.peerId;
+    const hello = { kind: 'hello', from: 'someone', publicKey: 'AAAA' };
+    // Waiting peers cannot take part in the key exchange.
+    expect(await request(patient, 'e2eeSignal', { to: null, signal: hello })).toMatchObject({ ok: false, error: { code: 'not_admitted' } });
+    const admitted = next(patient, 'admitted');
+    await request(provider, 'admit', { peerId: waitingPeerId });
+    const providerPeerId = (await admitted).peers?.[0]?.peerId;
+
+    const relayed = next(provider, 'e2eeSignal');
+    expect(await request(patient, 'e2eeSignal', { to: null, signal: hello })).toEqual({ ok: true, data: {} });
+    expect(await relayed).toEqual({ from: waitingPeerId, signal: hello });
+    const direct = next(patient, 'e2eeSignal');
+    expect(await request(provider, 'e2eeSignal', { to: waitingPeerId, signal: { kind: 'senderKey' } })).toEqual({ ok: true, data: {} });
+    expect(await direct).toEqual({ from: providerPeerId, signal: { kind: 'senderKey' } });
+    expect(await request(provider, 'e2eeSignal', { to: randomUUID(), signal: hello })).toMatchObject({ ok: false, error: { code: 'peer_not_found' } });
+    const oversized = { kind: 'hello', padding: 'x'.repeat(4096) };
+    expect(await request(provider, 'e2eeSignal', { to: null, signal: oversized })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });
 
   it('replaces an older connection of the same user', async () => {

@@ -98,6 +98,18 @@ export const E2EE_STATES = ['keys_exchanged', 'sas_verified', 'sas_mismatch', 'f
 export const e2eeStateRequestSchema = z.object({ state: z.enum(E2EE_STATES) });
 export const leaveRequestSchema = z.object({});
 
+/** Largest relayed E2EE signal (JSON): a public key or one sealed media key is ~200 bytes. */
+export const E2EE_SIGNAL_MAX_BYTES = 2048;
+/**
+ * E2EE key exchange between admitted peers of one room, relayed by the SFU: ECDH public keys
+ * and media keys sealed for one recipient (client/src/e2ee). The SFU cannot read or use them;
+ * it only stamps the sender's peer id. `to` null = every other admitted peer.
+ */
+export const e2eeSignalRequestSchema = z.object({
+  to: z.uuid().nullable(),
+  signal: opaqueObject.refine((signal) => JSON.stringify(signal).length <= E2EE_SIGNAL_MAX_BYTES, 'signal too large'),
+});
+
 /** Result of every request: the ack carries either data or a machine-readable error. */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 export type AckCallback<T> = (result: Ack<T>) => void;
@@ -147,6 +159,7 @@ export interface ClientToServerEvents {
   setPreferredLayers: Request<z.infer<typeof preferredLayersRequestSchema>, Record<string, never>>;
   reportE2eeState: Request<z.infer<typeof e2eeStateRequestSchema>, Record<string, never>>;
   leave: Request<z.infer<typeof leaveRequestSchema>, Record<string, never>>;
+  e2eeSignal: Request<z.infer<typeof e2eeSignalRequestSchema>, Record<string, never>>;
 }
 
 /** Runtime schemas for every client event, keyed like ClientToServerEvents. */
@@ -163,6 +176,7 @@ export const clientRequestSchemas = {
   setPreferredLayers: preferredLayersRequestSchema,
   reportE2eeState: e2eeStateRequestSchema,
   leave: leaveRequestSchema,
+  e2eeSignal: e2eeSignalRequestSchema,
 } as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
 
 /** Why the server asks a client to rebuild its media (it keeps its place in the room). */
@@ -183,6 +197,8 @@ export interface ServerToClientEvents {
   reconnectRequired: (payload: { reason: ReconnectReason }) => void;
   /** Another connection of the same user took this seat; this socket is disconnected next. */
   replaced: (payload: Record<string, never>) => void;
+  /** An E2EE signal from another admitted peer (see e2eeSignalRequestSchema). */
+  e2eeSignal: (payload: { from: string; signal: Record<string, unknown> }) => void;
 }
 
 /** Codes the SFU answers with; clients branch on these, never on messages. */
@@ -223,13 +239,16 @@ export const admissionCheckRequestSchema = z.object({
 });
 export type AdmissionCheckRequest = z.infer<typeof admissionCheckRequestSchema>;
 
+/** Why the API refused an admission (the scheduling module's reasons plus a participant check). */
 export const ADMISSION_REFUSAL_REASONS = [
   'appointment_not_found',
-  'not_appointment_participant',
-  'consent_missing',
-  'license_invalid',
   'appointment_not_active',
+  'outside_visit_window',
+  'no_telehealth_consent',
+  'provider_not_licensed',
+  'not_appointment_participant',
 ] as const;
+export type AdmissionRefusalReason = (typeof ADMISSION_REFUSAL_REASONS)[number];
 export const admissionCheckResultSchema = z.discriminatedUnion('allowed', [
   z.object({ allowed: z.literal(true) }),
   z.object({ allowed: z.literal(false), reason: z.enum(ADMISSION_REFUSAL_REASONS) }),

@@ -66,6 +66,8 @@ function request(event, payload) {
 
 let generation = 0;
 let media;
+/** Producers announced while media was still being set up; consumed once it is ready. */
+let announced = [];
 
 function closeMedia() {
   if (media === undefined) return;
@@ -128,7 +130,14 @@ async function startMedia(joinResult) {
   // The E2EE declaration the SFU requires (wrtc cannot transform frames; the Chromium test
   // covers actual encryption).
   await sendTransport.produce({ track: cameraTrack, stopTracks: false, appData: { e2ee: true, source: 'camera' } });
-  for (const producer of joinResult.producers ?? []) await consume(current, producer);
+  const pending = [...(joinResult.producers ?? []), ...announced];
+  announced = [];
+  const seen = new Set();
+  for (const producer of pending) {
+    if (seen.has(producer.producerId)) continue;
+    seen.add(producer.producerId);
+    await consume(current, producer);
+  }
   report({ type: 'media', generation });
 }
 
@@ -137,6 +146,7 @@ socket.on('connect_error', (error) => {
 });
 socket.on('newProducer', (producer) => {
   if (media !== undefined) void consume(media, producer);
+  else announced.push(producer);
 });
 socket.on('admitted', (joinResult) => {
   report({ type: 'admitted' });
@@ -151,6 +161,8 @@ socket.on('waitingRoom', ({ waiting }) => {
 socket.on('reconnectRequired', ({ reason }) => {
   report({ type: 'reconnectRequired', reason });
   closeMedia();
+  announced = []; // Producers of the lost router are gone.
+
   request('join', {})
     .then((joinResult) => startMedia(joinResult))
     .catch((error) => report({ type: 'error', code: error.code, message: error.message }));

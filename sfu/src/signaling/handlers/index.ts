@@ -1,6 +1,7 @@
+import { e2eeRelayHandlers } from './e2eeRelayHandlers.js';
 import { mediaHandlers } from './mediaHandlers.js';
 import { roomHandlers } from './roomHandlers.js';
 import type { ClientEvent, HandlerMap } from './types.js';
 
 /** Every client event's handler, looked up by event name (no signaling switch). */
-export const handlers: HandlerMap<ClientEvent> = { ...roomHandlers, ...mediaHandlers };
+export const handlers: HandlerMap<ClientEvent> = { ...roomHandlers, ...mediaHandlers, ...e2eeRelayHandlers };
