@@ -80,6 +80,27 @@ describe('user administration and patient self-registration', () => {
     await expect(loginUser(test, practice.slug, target.user)).rejects.toThrow(/401/);
   });
 
+  it('resets a staff member’s MFA so the next sign-in must enrol again', async () => {
+    const target = await loginAs(test, practice.slug, 'medical_director');
+    await api()
+      .patch(`/v1/users/${target.userId}`)
+      .set('authorization', bearer(admin))
+      .send({ resetMfa: true })
+      .expect(200);
+    await api().get('/v1/me').set('authorization', bearer(target)).expect(401);
+    const again = await api()
+      .post('/v1/auth/login')
+      .send({ practice: practice.slug, email: target.user.email, password: target.user.password })
+      .expect(200);
+    expect(again.body).toMatchObject({ status: 'mfa_enrolment_required' });
+    const audit = await asOwner(test.database.url, (client) =>
+      client.query<{ metadata: unknown }>(`SELECT metadata FROM audit_events WHERE action = 'user.update' AND entity_id = $1`, [
+        target.userId,
+      ]),
+    );
+    expect(audit.rows).toEqual([{ metadata: { role: null, disabled: null, mfaReset: true } }]);
+  });
+
   it('keeps admins from changing themselves and staff from administering users', async () => {
     const self = await api().patch(`/v1/users/${admin.userId}`).set('authorization', bearer(admin)).send({ disabled: true });
     expect(self.status).toBe(409);

@@ -40,8 +40,8 @@ const listQuery = z.strictObject({
 });
 
 const updateBody = z
-  .strictObject({ role: roleSchema.optional(), disabled: z.boolean().optional() })
-  .refine((body) => body.role !== undefined || body.disabled !== undefined, 'nothing to change');
+  .strictObject({ role: roleSchema.optional(), disabled: z.boolean().optional(), resetMfa: z.literal(true).optional() })
+  .refine((body) => body.role !== undefined || body.disabled !== undefined || body.resetMfa !== undefined, 'nothing to change');
 
 /**
  * Sign-in, MFA enrolment, token refresh/logout, profile, user administration, patient
@@ -137,7 +137,7 @@ export function identityRoutes(services: ApiServices): RouteSpec[] {
       method: 'patch',
       path: '/v1/users/:userId',
       access: ['admin'],
-      summary: 'Change a user role or disable/enable the user',
+      summary: 'Change a user role, disable/enable the user or reset their MFA',
       params: userIdParams,
       body: updateBody,
       handle: async ({ params, body, context }) => ({

@@ -204,11 +204,13 @@ export async function listUsers(
 export interface UpdateUserInput {
   role?: Role | undefined;
   disabled?: boolean | undefined;
+  /** Forget the user's authenticator (lost phone): their next sign-in must enrol again. */
+  resetMfa?: true | undefined;
 }
 
 /**
- * Changes a user's role or disables/enables them. Any change ends the user's open
- * sessions. Admins cannot change themselves, so a practice cannot lose its last admin by
+ * Changes a user's role, disables/enables them or resets their MFA. Any change ends the
+ * user's open sessions. Admins cannot change themselves, so a practice cannot lose its last admin by
  * accident.
  */
 export async function updateUser(
@@ -229,10 +231,16 @@ export async function updateUser(
             SET role = COALESCE($2, role),
                 disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
                                    WHEN $3::boolean THEN COALESCE(disabled_at, now())
-                                   ELSE NULL END
+                                   ELSE NULL END,
+                totp_enabled_at = CASE WHEN $4 THEN NULL ELSE totp_enabled_at END,
+                totp_data_key_id = CASE WHEN $4 THEN NULL ELSE totp_data_key_id END,
+                totp_secret_iv = CASE WHEN $4 THEN NULL ELSE totp_secret_iv END,
+                totp_secret_ciphertext = CASE WHEN $4 THEN NULL ELSE totp_secret_ciphertext END,
+                totp_secret_tag = CASE WHEN $4 THEN NULL ELSE totp_secret_tag END,
+                totp_last_step = CASE WHEN $4 THEN NULL ELSE totp_last_step END
           WHERE id = $1 RETURNING ${USER_COLUMNS})
        SELECT * FROM changed`,
-      [userId, input.role ?? null, input.disabled ?? null],
+      [userId, input.role ?? null, input.disabled ?? null, input.resetMfa === true],
     );
     if (rows.length === 0) {
       throw notFound('user_not_found', 'No such user');
@@ -244,6 +252,12 @@ export async function updateUser(
       entityType: 'user',
       entityId: user.id,
       patientId: patientIdOf(user),
+      // Which fields changed and to what: roles and flags, never personal data.
+      metadata: {
+        role: input.role ?? null,
+        disabled: input.disabled ?? null,
+        mfaReset: input.resetMfa === true,
+      },
     });
     return user;
   });
