@@ -43,14 +43,14 @@ export async function rewrapDataKeys(
            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
           [keyRing.activeKekId, batchSize],
         );
-        for (const row of rows) {
-          const next = keyRing.rewrap({ kekId: row.kek_id, wrapped: row.wrapped_key });
-          await manager.query(
-            `UPDATE data_keys SET kek_id = $2, wrapped_key = $3, rewrapped_at = now() WHERE id = $1`,
-            [row.id, next.kekId, next.wrapped],
-          );
-        }
         if (rows.length > 0) {
+          const rewrapped = rows.map((row) => keyRing.rewrap({ kekId: row.kek_id, wrapped: row.wrapped_key }).wrapped);
+          // One statement per batch: the locked rows get their new wrapping together.
+          await manager.query(
+            `UPDATE data_keys d SET kek_id = $1, wrapped_key = n.wrapped_key, rewrapped_at = now()
+             FROM unnest($2::uuid[], $3::bytea[]) AS n(id, wrapped_key) WHERE d.id = n.id`,
+            [keyRing.activeKekId, rows.map((row) => row.id), rewrapped],
+          );
           await recordAudit(manager, practiceId, context, {
             action: 'data_key.rewrap',
             entityType: 'kek',
