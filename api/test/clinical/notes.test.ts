@@ -221,6 +221,28 @@ describe('consult notes', () => {
     await as(test, other.provider).get(`/v1/notes/${note.id}`).expect(404);
   });
 
+  it('lets exactly one of several concurrent first saves of a visit win', async () => {
+    const appointmentId = await newAppointment();
+    const provider = as(test, clinic.provider);
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        provider.post(`/v1/appointments/${appointmentId}/note`).send({ template: 'soap', content: SOAP }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(5);
+    const keys = await asOwner(test.database.url, (client) =>
+      client.query<{ count: string }>(
+        `SELECT count(*) FROM data_keys k WHERE k.practice_id = $1
+           AND NOT EXISTS (SELECT 1 FROM clinical_notes n WHERE n.data_key_id = k.id)
+           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.totp_data_key_id = k.id)`,
+        [clinic.practice.id],
+      ),
+    );
+    // The losers' data keys rolled back with them.
+    expect(Number(keys.rows[0]?.count)).toBe(0);
+  });
+
   it('answers bad input with 4xx', async () => {
     const provider = as(test, clinic.provider);
     await provider.get('/v1/notes/not-a-uuid').expect(400);

@@ -78,9 +78,14 @@ export async function submitQuestionnaire(
     const sealed = seal(dataKey.key, Buffer.from(JSON.stringify(input.answers), 'utf8'), binding(caller.practiceId, id));
     const rows = await manager.query<{ submitted_at: Date }[]>(
       `INSERT INTO symptom_questionnaires (id, practice_id, patient_id, appointment_id, data_key_id, iv, ciphertext, auth_tag)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING submitted_at`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING submitted_at`,
       [id, caller.practiceId, caller.userId, appointment.id, dataKey.id, sealed.iv, sealed.ciphertext, sealed.authTag],
     );
+    if (rows.length === 0) {
+      // A concurrent submission won the race.
+      throw conflict('questionnaire_submitted', 'This visit already has answers');
+    }
     await recordAudit(manager, caller.practiceId, context, {
       action: 'questionnaire.submit',
       entityType: 'symptom_questionnaire',

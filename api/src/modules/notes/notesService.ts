@@ -241,14 +241,17 @@ export async function createNote(deps: ClinicalDeps, context: RequestContext, in
       throw conflict('note_exists', 'This appointment already has a note');
     }
     const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
+    // A concurrent first save of the same visit loses here (no row) rather than on a
+    // unique violation; throwing rolls back its data key too.
     const rows = await manager.query<NoteRow[]>(
       `INSERT INTO clinical_notes (practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version)
-       VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING ${NOTE_COLUMNS}`,
+       VALUES ($1, $2, $3, $4, $5, $6, 1)
+       ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING ${NOTE_COLUMNS}`,
       [caller.practiceId, appointment.id, appointment.patientId, caller.userId, input.body.template, dataKey.id],
     );
     const note = rows[0];
     if (note === undefined) {
-      throw new Error('note insert returned no row');
+      throw conflict('note_exists', 'This appointment already has a note');
     }
     await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
     await audit(manager, context, caller, note, 'note.write');
