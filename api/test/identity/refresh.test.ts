@@ -62,6 +62,17 @@ describe('refresh token rotation', () => {
     expect(audit.rows).toEqual([{ outcome: 'denied' }]);
   });
 
+  it('lets only one of two concurrent refreshes with the same token win, then ends the family', async () => {
+    const session = await loginAs(test, practice.slug, 'patient');
+    const [first, second] = await Promise.all([refresh(session.refreshToken), refresh(session.refreshToken)]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual([200, 401]);
+    const winner = (first.status === 200 ? first.body : second.body) as Pair;
+    const loser = (first.status === 200 ? second.body : first.body) as { code: string };
+    expect(loser.code).toBe('refresh_reused');
+    expect((await refresh(winner.refreshToken).expect(401)).body).toMatchObject({ code: 'session_revoked' });
+  });
+
   it('refuses refresh after the idle timeout, absolute expiry or logout', async () => {
     const idle = await loginAs(test, practice.slug, 'patient');
     await asOwner(test.database.url, (client) =>
