@@ -40,6 +40,17 @@ module.exports = {
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     },
     {
+      // Cross-service tests: API (real PostgreSQL) and SFU (real mediasoup workers) together.
+      displayName: 'e2e',
+      rootDir: 'test',
+      testEnvironment: 'node',
+      transform: tsTransform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/**/*.test.ts'],
+      globalSetup: '<rootDir>/../api/test/globalSetup.js',
+      globalTeardown: '<rootDir>/../api/test/globalTeardown.js',
+    },
+    {
       // Browser tests: real Chromium (playwright-core) against the Vite-built client.
       displayName: 'client',
       rootDir: 'client',

@@ -24,6 +24,7 @@ import { createTokenService } from './modules/identity/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
+import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
 import type { ApiServices } from './services.js';
@@ -54,6 +55,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const routes: RouteSpec[] = [...healthRoutes(services), ...identityRoutes(services)];
   routes.push(...licensureRoutes(services), ...schedulingRoutes(services), ...appointmentRoutes(services), ...consentRoutes(services));
   routes.push(...clinicalRoutes(services));
+  routes.push(...roomRoutes(services));
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 
@@ -84,6 +86,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   app.use(PHOTO_UPLOAD_PATH, photoBodyParser());
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
 
+  // SFU-to-API calls (admission checks, room audit events), behind the SFU's service token.
+  app.use(await sfuServiceRouter(services));
   const router = express.Router();
   mountRoutes(router, routes, authenticate);
   app.use(router);

@@ -68,6 +68,21 @@ const configSchema = z.object({
   DATA_KEKS: dataKeksSchema,
   /** Id (a key of DATA_KEKS) of the key that wraps new data keys. */
   DATA_ACTIVE_KEK_ID: kekIdSchema,
+  /** Lifetime of SFU room tokens: long enough to connect, short enough to be useless if leaked. */
+  ROOM_TOKEN_TTL_SECONDS: positiveInt.max(600).default(120),
+  /** Public signaling URL of the SFU, returned with room tokens so clients know where to join. */
+  SFU_PUBLIC_URL: z.url().optional(),
+  /**
+   * Public ES256 JWK (JSON) of the SFU's service key: the SFU signs its calls to
+   * /internal/sfu/* with the private half. Unset = those endpoints refuse every call.
+   */
+  SFU_SERVICE_PUBLIC_JWK: z.string().min(1).optional(),
+  /** coturn `static-auth-secret` (use-auth-secret mode). Unset = no TURN credentials issued. */
+  TURN_SECRET: z.string().min(32).optional(),
+  /** TURN/STUN URIs handed to clients with credentials, comma separated (RFC 7065 syntax). */
+  TURN_URIS: z.string().min(1).optional(),
+  /** Validity of issued TURN credentials. */
+  TURN_CREDENTIAL_TTL_SECONDS: positiveInt.max(86_400).default(3600),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

@@ -72,7 +72,7 @@ export async function signRoomToken(key: KeyLike, kid: string, input: RoomTokenI
 }
 
 /** Starts an SFU on a free port with its own worker(s), trusting a key made for this test. */
-export async function startTestSfu(options: { workers?: number } = {}): Promise<TestSfu> {
+export async function startTestSfu(options: { workers?: number; corsOrigins?: string[] } = {}): Promise<TestSfu> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = `test-${Date.now().toString(36)}`;
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256' };
@@ -86,6 +86,7 @@ export async function startTestSfu(options: { workers?: number } = {}): Promise<
     rtcMaxPort: 49999,
     listenIp: '127.0.0.1',
     verifyRoomToken: createRoomTokenVerifier({ jwks: { keys: [publicJwk] } }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     api,
     logger: createSfuLogger('info', logs),
   });

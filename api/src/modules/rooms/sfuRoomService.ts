@@ -1,0 +1,75 @@
+import type { AdmissionCheckRequest, AdmissionCheckResult, AdmissionRefusalReason, SfuRoomEvent } from '@medspa/shared-types';
+import type { DataSource, EntityManager } from 'typeorm';
+import { recordAudit } from '../../audit/auditWriter.js';
+import { withTenant } from '../../db/tenantTransaction.js';
+import { notFound } from '../../errors.js';
+import type { RequestContext } from '../../http/requestContext.js';
+import { checkAdmission } from '../scheduling/admission.js';
+import { appointmentFacts } from '../scheduling/appointments.js';
+
+/** The actor's practice role for the audit row (the SFU only knows patient/provider). */
+async function roleOf(manager: EntityManager, userId: string): Promise<string | null> {
+  const rows = await manager.query<{ role: string }[]>('SELECT role FROM users WHERE id = $1', [userId]);
+  return rows[0]?.role ?? null;
+}
+
+/**
+ * Decides whether the provider may admit the patient now (current telehealth consent, a
+ * license valid in the patient's state for the visit, an active appointment inside its
+ * window; see scheduling/admission.ts) and audits the decision as room.admit or
+ * room.admit_refused in the same transaction as the reads it rests on.
+ */
+export async function decideAdmission(
+  dataSource: DataSource,
+  context: RequestContext,
+  request: AdmissionCheckRequest,
+): Promise<AdmissionCheckResult> {
+  return withTenant(dataSource, request.practiceId, async (manager) => {
+    const facts = await appointmentFacts(manager, request.appointmentId);
+    let refusal: AdmissionRefusalReason | null = null;
+    if (facts === null) {
+      refusal = 'appointment_not_found';
+    } else if (facts.patientId !== request.patientUserId || facts.providerId !== request.providerUserId) {
+      // Tokens bind users to the room, but the admitting pair must also be this visit's pair.
+      refusal = 'not_appointment_participant';
+    } else {
+      const decision = await checkAdmission(manager, { appointmentId: request.appointmentId, at: new Date() });
+      if (!decision.ok) refusal = decision.reason;
+    }
+    await recordAudit(manager, request.practiceId, context, {
+      action: refusal === null ? 'room.admit' : 'room.admit_refused',
+      outcome: refusal === null ? 'success' : 'denied',
+      entityType: 'appointment',
+      entityId: request.appointmentId,
+      patientId: facts?.patientId ?? null,
+      actorUserId: request.providerUserId,
+      actorRole: await roleOf(manager, request.providerUserId),
+      metadata: refusal === null ? { patientUserId: request.patientUserId } : { patientUserId: request.patientUserId, reason: refusal },
+    });
+    return refusal === null ? { allowed: true } : { allowed: false, reason: refusal };
+  });
+}
+
+/** Writes a room event the SFU observed (join, leave, E2EE state) to the audit trail. */
+export async function recordSfuRoomEvent(dataSource: DataSource, context: RequestContext, event: SfuRoomEvent): Promise<void> {
+  await withTenant(dataSource, event.practiceId, async (manager) => {
+    const facts = await appointmentFacts(manager, event.appointmentId);
+    if (facts === null) {
+      throw notFound('appointment_not_found', 'No such appointment');
+    }
+    await recordAudit(manager, event.practiceId, context, {
+      action: event.type,
+      entityType: 'appointment',
+      entityId: event.appointmentId,
+      patientId: facts.patientId,
+      actorUserId: event.userId,
+      actorRole: await roleOf(manager, event.userId),
+      metadata: {
+        roomRole: event.role,
+        peerId: event.peerId,
+        observedAt: event.occurredAt,
+        ...(event.e2eeState === undefined ? {} : { e2eeState: event.e2eeState }),
+      },
+    });
+  });
+}
