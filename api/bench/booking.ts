@@ -7,7 +7,7 @@
  *
  * Env: BENCH_DATABASE_URL (owner URL of a server to create a scratch database on; default
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_REQUESTS per round (default 2000),
- * BENCH_CONCURRENCY (default 200), BENCH_ROUNDS (default 3).
+ * BENCH_CONCURRENCY (default 200), BENCH_ROUNDS (default 5).
  *
  * Every request books a distinct (provider, slot) for a distinct patient across several
  * practices and providers, so all should be 201: the bench measures the booking path, not
@@ -280,7 +280,7 @@ const median = (values: number[]): number => {
 async function main(): Promise<void> {
   const requests = envInt('BENCH_REQUESTS', 2000);
   const concurrency = envInt('BENCH_CONCURRENCY', 200);
-  const rounds = envInt('BENCH_ROUNDS', 3);
+  const rounds = envInt('BENCH_ROUNDS', 5);
   process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = await createTestDatabase();
   // Warm-up plus measured rounds, for both servers.

@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'appointment.reschedule',
   'appointment.cancel',
   'appointment.check_in',
+  'appointment.complete',
+  'appointment.no_show',
   'consent.sign',
   'consent.read',
   'note.read',

@@ -243,6 +243,35 @@ describe('scheduling: slots, booking, reschedule, cancel, licensure', () => {
     expect((response.body as { slots: unknown[] }).slots).toEqual([]);
   });
 
+  it('closes a started visit as completed (its provider) or no-show, and not a future one', async () => {
+    const [pastPatient] = await insertPatients(test, setup.practice.id, 1);
+    const past = await asOwner(test.database.url, (client) =>
+      client.query<{ id: string }>(
+        `INSERT INTO appointments (practice_id, appointment_type_id, provider_id, patient_id, kind, starts_at, ends_at,
+           occupied, patient_state, patient_time_zone)
+         VALUES ($1, $2, $3, $4, 'virtual_consult', now() - interval '1 hour', now() - interval '30 minutes',
+           tstzrange(now() - interval '1 hour', now() - interval '20 minutes'), 'NY', 'America/New_York') RETURNING id`,
+        [setup.practice.id, setup.consultTypeId, setup.injector.userId, pastPatient],
+      ),
+    );
+    const pastId = past.rows[0]?.id ?? '';
+    await request(app()).post(`/v1/appointments/${pastId}/complete`).set('authorization', bearer(setup.frontDesk)).expect(404);
+    const completed = await request(app()).post(`/v1/appointments/${pastId}/complete`).set('authorization', bearer(setup.injector)).expect(200);
+    expect(completed.body).toMatchObject({ status: 'completed' });
+    await request(app())
+      .post(`/v1/appointments/${pastId}/no-show`)
+      .set('authorization', bearer(setup.frontDesk))
+      .expect(409)
+      .expect((response) => { expect(response.body).toMatchObject({ code: 'appointment_not_active' }); });
+    const future = await book(patient, { appointmentTypeId: setup.followUpTypeId, startsAt: '2027-04-15T14:00:00Z' }).expect(201);
+    await request(app())
+      .post(`/v1/appointments/${(future.body as { id: string }).id}/no-show`)
+      .set('authorization', bearer(setup.frontDesk))
+      .expect(409)
+      .expect((response) => { expect(response.body).toMatchObject({ code: 'visit_not_started' }); });
+    expect(await countRows(test, `SELECT count(*) AS n FROM audit_events WHERE action = 'appointment.complete' AND entity_id = $1`, [pastId])).toBe(1);
+  });
+
   it('refuses overlaps in the database itself, whatever the application does', async () => {
     const [patientId] = await insertPatients(test, setup.practice.id, 1);
     const attempt = asOwner(test.database.url, (client) =>

@@ -222,6 +222,18 @@ export const SCHEDULING_ROUTE_SAMPLES: Record<string, RouteSample> = {
     ownTenantStatuses: [200],
   },
 
+  'POST /v1/appointments/:appointmentId/complete': {
+    seed,
+    params: appointmentParams('appointment'),
+    // The seeded visit lies in the future (409 visit_not_started); front desk may not complete (404).
+    ownTenantStatuses: [404, 409],
+  },
+  'POST /v1/appointments/:appointmentId/no-show': {
+    seed,
+    params: appointmentParams('appointment'),
+    ownTenantStatuses: [409],
+  },
+
   // --- consent -----------------------------------------------------------------------------
   'GET /v1/consent-documents': { seed, crossTenant: 'none', query: () => ({ kind: 'telehealth' }), ownTenantStatuses: [200] },
   'POST /v1/consent-documents': {

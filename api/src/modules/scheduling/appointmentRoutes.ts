@@ -11,6 +11,7 @@ import {
   cancelAppointment,
   checkInAppointment,
   checkInInputSchema,
+  closeAppointment,
   getAppointment,
   listAppointments,
   rescheduleAppointment,
@@ -23,6 +24,8 @@ const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
 const SCHEDULE_PARTIES = ['patient', ...BOOKING_STAFF] as const;
 /** Who checks a patient in: the patient, or the front desk on the phone with them. */
 const CHECK_IN_ROLES = ['patient', 'front_desk'] as const;
+/** Who closes a visit: its provider, a medical director, or (no-shows) the front desk. */
+const CLOSE_ROLES = ['injector', 'medical_director', 'front_desk'] as const;
 
 /** Book, list, read, reschedule, cancel and check in to appointments. */
 export function appointmentRoutes({ dataSource }: ApiServices): RouteSpec[] {
@@ -87,6 +90,26 @@ export function appointmentRoutes({ dataSource }: ApiServices): RouteSpec[] {
         body: await inCallerPractice(dataSource, context, (manager) =>
           checkInAppointment(manager, context, params.appointmentId, body),
         ),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/appointments/:appointmentId/complete',
+      access: CLOSE_ROLES,
+      summary: 'Mark a started visit completed (its provider or a medical director)',
+      params: appointmentParams,
+      handle: async ({ params, context }) => ({
+        body: await inCallerPractice(dataSource, context, (manager) => closeAppointment(manager, context, params.appointmentId, 'completed')),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/appointments/:appointmentId/no-show',
+      access: CLOSE_ROLES,
+      summary: 'Mark a started visit as a no-show',
+      params: appointmentParams,
+      handle: async ({ params, context }) => ({
+        body: await inCallerPractice(dataSource, context, (manager) => closeAppointment(manager, context, params.appointmentId, 'no_show')),
       }),
     }),
   ];

@@ -482,6 +482,49 @@ export async function checkInAppointment(
   return toAppointment(row);
 }
 
+/** How a visit ended, once its time has come. */
+export const VISIT_OUTCOMES = ['completed', 'no_show'] as const;
+export type VisitOutcome = (typeof VISIT_OUTCOMES)[number];
+
+/**
+ * Closes a visit that has started: completed (by its provider or a medical director) or
+ * no-show (also by the front desk). A closed visit frees nothing retroactively but stops
+ * being admissible, reschedulable or cancellable.
+ */
+export async function closeAppointment(
+  manager: EntityManager,
+  context: RequestContext,
+  appointmentId: string,
+  outcome: VisitOutcome,
+  now = new Date(),
+): Promise<Appointment> {
+  const caller = callerOf(context);
+  const current = await lockAppointment(manager, appointmentId);
+  const isOwnProvider = isProviderRole(caller.role) && current.provider_id === caller.userId;
+  const mayClose =
+    isOwnProvider || caller.role === 'medical_director' || (outcome === 'no_show' && caller.role === 'front_desk');
+  if (!mayClose) throw notFound('appointment_not_found', 'No such appointment');
+  if (!(ACTIVE_STATUSES as readonly string[]).includes(current.status)) {
+    throw conflict('appointment_not_active', 'This appointment is already closed or cancelled');
+  }
+  if (now.getTime() < current.starts_at.getTime()) {
+    throw conflict('visit_not_started', 'A visit can only be closed once its start time has passed');
+  }
+  const result = await manager.query<[AppointmentRow[], number]>(
+    `UPDATE appointments SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
+    [appointmentId, outcome],
+  );
+  const row = result[0][0];
+  if (row === undefined) throw new Error('update returned no row');
+  await recordAudit(manager, caller.practiceId, context, {
+    action: outcome === 'completed' ? 'appointment.complete' : 'appointment.no_show',
+    entityType: 'appointment',
+    entityId: row.id,
+    patientId: row.patient_id,
+  });
+  return toAppointment(row);
+}
+
 /** One appointment, for someone entitled to it; the read is audited. */
 export async function getAppointment(manager: EntityManager, context: RequestContext, appointmentId: string): Promise<Appointment> {
   const caller = callerOf(context);

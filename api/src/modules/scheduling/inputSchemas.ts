@@ -62,4 +62,17 @@ export const timeZoneSchema = z
   .max(64)
   .regex(ZONE_NAME, 'not an IANA time zone name')
   .refine(isValidTimeZone, 'not an IANA time zone')
-  .transform((zone) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
+  .transform(canonicalTimeZone);
+
+const canonicalNames = new Map<string, string>();
+
+/** The runtime's spelling of a zone name, memoised (resolving builds an Intl formatter). */
+function canonicalTimeZone(zone: string): string {
+  let canonical = canonicalNames.get(zone);
+  if (canonical === undefined) {
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    // Only valid names reach here; the cap keeps a stream of case variants from growing it forever.
+    if (canonicalNames.size < 10_000) canonicalNames.set(zone, canonical);
+  }
+  return canonical;
+}

@@ -77,6 +77,20 @@ export function offsetAt(timeZone: string, instantMs: number): number {
  * the gap's length (02:30 on 2026-03-08 in New York becomes 03:30 EDT).
  */
 export function wallTimeToInstant(wall: WallTime, timeZone: string): Date {
+  const key = `${timeZone} ${wall.year}-${wall.month}-${wall.day} ${wall.hour}:${wall.minute}`;
+  const known = resolvedWallTimes.get(key);
+  if (known !== undefined) return new Date(known);
+  const instant = resolveWallTime(wall, timeZone);
+  // Working hours repeat the same few wall times every week: memoise them, bounded.
+  if (resolvedWallTimes.size >= MAX_MEMO_ENTRIES) resolvedWallTimes.clear();
+  resolvedWallTimes.set(key, instant);
+  return new Date(instant);
+}
+
+const MAX_MEMO_ENTRIES = 50_000;
+const resolvedWallTimes = new Map<string, number>();
+
+function resolveWallTime(wall: WallTime, timeZone: string): number {
   const localMs = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
   // Zone offsets change at most once within a day on either side, so these two cover it.
   const offsetBefore = offsetAt(timeZone, localMs - DAY_MS);
@@ -86,9 +100,9 @@ export function wallTimeToInstant(wall: WallTime, timeZone: string): Date {
     .filter((instant) => localMs - offsetAt(timeZone, instant) === instant)
     .sort((a, b) => a - b);
   const earliest = candidates[0];
-  if (earliest !== undefined) return new Date(earliest);
+  if (earliest !== undefined) return earliest;
   // In a gap: read the wall time with the offset in force before the transition.
-  return new Date(localMs - offsetBefore);
+  return localMs - offsetBefore;
 }
 
 /** How an instant is shown to someone in `timeZone`. */
