@@ -225,12 +225,17 @@ describe('GFE outcomes, treatment clearance and follow-ups', () => {
     expect(visits[0]?.photos.map((p) => p.phase)).toEqual(['before', 'after']);
 
     const audits = await asOwner(test.database.url, (client) =>
-      client.query<{ action: string }>(
-        `SELECT action FROM audit_events WHERE entity_id = $1 ORDER BY seq`,
+      client.query<{ action: string; outcome: string }>(
+        `SELECT action, outcome FROM audit_events WHERE entity_id = $1 ORDER BY seq`,
         [photoId],
       ),
     );
-    expect(audits.rows.map((row) => row.action)).toEqual(['photo.write', 'photo.read']);
+    // The other patient's attempt is on record too (as a failure), not only the accesses.
+    expect(audits.rows.map((row) => `${row.action}:${row.outcome}`)).toEqual([
+      'photo.write:success',
+      'photo.read:success',
+      'photo.read:failure',
+    ]);
   });
 
   it('refuses non-images, oversized uploads and JSON on the photo route', async () => {

@@ -206,6 +206,17 @@ describe('consult notes', () => {
     const frontDesk = await loginAs(test, clinic.practice.slug, 'front_desk');
     await as(test, otherInjector).put(`/v1/notes/${note.id}`).send({ expectedVersion: 1, content: SOAP }).expect(403);
     await as(test, otherInjector).post(`/v1/notes/${note.id}/sign`).send({ expectedVersion: 1 }).expect(403);
+    // Refused attempts are audited on their own (the access itself rolled back), with the patient.
+    const refusals = await asOwner(test.database.url, (client) =>
+      client.query<{ action: string; outcome: string; actor_user_id: string; patient_id: string }>(
+        `SELECT action, outcome, actor_user_id, patient_id FROM audit_events WHERE entity_id = $1 AND outcome <> 'success' ORDER BY seq`,
+        [note.id],
+      ),
+    );
+    expect(refusals.rows).toEqual([
+      { action: 'note.write', outcome: 'denied', actor_user_id: otherInjector.userId, patient_id: clinic.patient.userId },
+      { action: 'note.sign', outcome: 'denied', actor_user_id: otherInjector.userId, patient_id: clinic.patient.userId },
+    ]);
     await as(test, frontDesk).get(`/v1/notes/${note.id}`).expect(403);
     await as(test, clinic.patient).get(`/v1/notes/${note.id}`).expect(403);
     const appointmentId = await newAppointment();

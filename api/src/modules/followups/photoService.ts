@@ -8,6 +8,7 @@ import type { RecordBinding } from '../../crypto/envelope.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import {
   isProvider,
@@ -65,57 +66,64 @@ export async function uploadPhoto(
   if (caller.role !== 'patient' && !isProvider(caller.role)) {
     throw forbidden();
   }
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    // Who and where first: an id of another patient or tenant is 404 whatever the body.
-    const appointment = await loadAppointment(manager, input.appointmentId);
-    if (caller.role === 'patient' && appointment.patientId !== caller.userId) {
-      throw notFound('appointment_not_found', 'No such appointment');
-    }
-    requireNotCancelled(appointment);
-    if (input.bytes === undefined || input.bytes.length === 0) {
-      throw new AppError(400, 'photo_missing', 'Send the image bytes with Content-Type image/jpeg or image/png');
-    }
-    const contentType = sniffPhotoType(input.bytes);
-    if (contentType === null) {
-      throw new AppError(415, 'unsupported_image', 'Photos must be JPEG or PNG images');
-    }
-    const id = randomUUID();
-    const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
-    const sealed = seal(dataKey.key, input.bytes, photoBinding(caller.practiceId, id));
-    const rows = await manager.query<{ created_at: Date }[]>(
-      `INSERT INTO clinical_photos (id, practice_id, patient_id, appointment_id, phase, content_type, byte_size,
-         data_key_id, iv, ciphertext, auth_tag, uploaded_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING created_at`,
-      [
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'photo.write', entityType: 'appointment', entityId: input.appointmentId },
+    async (manager, attempt) => {
+      // Who and where first: an id of another patient or tenant is 404 whatever the body.
+      const appointment = await loadAppointment(manager, input.appointmentId);
+      attempt.patientId = appointment.patientId;
+      if (caller.role === 'patient' && appointment.patientId !== caller.userId) {
+        throw notFound('appointment_not_found', 'No such appointment');
+      }
+      requireNotCancelled(appointment);
+      if (input.bytes === undefined || input.bytes.length === 0) {
+        throw new AppError(400, 'photo_missing', 'Send the image bytes with Content-Type image/jpeg or image/png');
+      }
+      const contentType = sniffPhotoType(input.bytes);
+      if (contentType === null) {
+        throw new AppError(415, 'unsupported_image', 'Photos must be JPEG or PNG images');
+      }
+      const id = randomUUID();
+      const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
+      const sealed = seal(dataKey.key, input.bytes, photoBinding(caller.practiceId, id));
+      const rows = await manager.query<{ created_at: Date }[]>(
+        `INSERT INTO clinical_photos (id, practice_id, patient_id, appointment_id, phase, content_type, byte_size,
+           data_key_id, iv, ciphertext, auth_tag, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING created_at`,
+        [
+          id,
+          caller.practiceId,
+          appointment.patientId,
+          appointment.id,
+          input.phase,
+          contentType,
+          input.bytes.length,
+          dataKey.id,
+          sealed.iv,
+          sealed.ciphertext,
+          sealed.authTag,
+          caller.userId,
+        ],
+      );
+      await recordAudit(manager, caller.practiceId, context, {
+        action: 'photo.write',
+        entityType: 'clinical_photo',
+        entityId: id,
+        patientId: appointment.patientId,
+      });
+      return {
         id,
-        caller.practiceId,
-        appointment.patientId,
-        appointment.id,
-        input.phase,
+        appointmentId: appointment.id,
+        phase: input.phase,
         contentType,
-        input.bytes.length,
-        dataKey.id,
-        sealed.iv,
-        sealed.ciphertext,
-        sealed.authTag,
-        caller.userId,
-      ],
-    );
-    await recordAudit(manager, caller.practiceId, context, {
-      action: 'photo.write',
-      entityType: 'clinical_photo',
-      entityId: id,
-      patientId: appointment.patientId,
-    });
-    return {
-      id,
-      appointmentId: appointment.id,
-      phase: input.phase,
-      contentType,
-      byteSize: input.bytes.length,
-      createdAt: (rows[0]?.created_at ?? new Date()).toISOString(),
-    };
-  });
+        byteSize: input.bytes.length,
+        createdAt: (rows[0]?.created_at ?? new Date()).toISOString(),
+      };
+    },
+  );
 }
 
 export interface PhotoDownload {
@@ -126,31 +134,38 @@ export interface PhotoDownload {
 /** Decrypts one photo for its patient or a provider (audited `photo.read`). */
 export async function readPhoto(deps: ClinicalDeps, context: RequestContext, input: { photoId: string }): Promise<PhotoDownload> {
   const caller = requireCaller(context);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const rows = await manager.query<
-      { patient_id: string; content_type: PhotoContentType; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer }[]
-    >(`SELECT patient_id, content_type, data_key_id, iv, ciphertext, auth_tag FROM clinical_photos WHERE id = $1`, [
-      input.photoId,
-    ]);
-    const row = rows[0];
-    if (row === undefined) {
-      throw notFound('photo_not_found', 'No such photo');
-    }
-    requirePhotoAccess(caller, row.patient_id, 'photo_not_found');
-    const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
-    const bytes = open(
-      dataKey,
-      { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag },
-      photoBinding(caller.practiceId, input.photoId),
-    );
-    await recordAudit(manager, caller.practiceId, context, {
-      action: 'photo.read',
-      entityType: 'clinical_photo',
-      entityId: input.photoId,
-      patientId: row.patient_id,
-    });
-    return { contentType: row.content_type, bytes };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'photo.read', entityType: 'clinical_photo', entityId: input.photoId },
+    async (manager, attempt) => {
+      const rows = await manager.query<
+        { patient_id: string; content_type: PhotoContentType; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer }[]
+      >(`SELECT patient_id, content_type, data_key_id, iv, ciphertext, auth_tag FROM clinical_photos WHERE id = $1`, [
+        input.photoId,
+      ]);
+      const row = rows[0];
+      if (row === undefined) {
+        throw notFound('photo_not_found', 'No such photo');
+      }
+      attempt.patientId = row.patient_id;
+      requirePhotoAccess(caller, row.patient_id, 'photo_not_found');
+      const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
+      const bytes = open(
+        dataKey,
+        { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag },
+        photoBinding(caller.practiceId, input.photoId),
+      );
+      await recordAudit(manager, caller.practiceId, context, {
+        action: 'photo.read',
+        entityType: 'clinical_photo',
+        entityId: input.photoId,
+        patientId: row.patient_id,
+      });
+      return { contentType: row.content_type, bytes };
+    },
+  );
 }
 
 /** The download response: bytes streamed with their sniffed type, never rendered as a page. */

@@ -7,6 +7,7 @@ import type { RecordBinding } from '../../crypto/envelope.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
+import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { loadAppointment, requireCaller, requireNotCancelled, requirePatientAccess } from '../records/clinicalAccess.js';
 
@@ -109,34 +110,41 @@ export async function readQuestionnaire(
   input: { appointmentId: string },
 ): Promise<QuestionnaireView> {
   const caller = requireCaller(context);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const rows = await manager.query<
-      { id: string; patient_id: string; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer; submitted_at: Date }[]
-    >(
-      `SELECT id, patient_id, data_key_id, iv, ciphertext, auth_tag, submitted_at
-       FROM symptom_questionnaires WHERE appointment_id = $1`,
-      [input.appointmentId],
-    );
-    const row = rows[0];
-    if (row === undefined) {
-      throw notFound('questionnaire_not_found', 'No answers for this visit');
-    }
-    requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES, 'questionnaire_not_found');
-    const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
-    const plaintext = open(dataKey, { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, binding(caller.practiceId, row.id));
-    const answers = symptomAnswersSchema.parse(JSON.parse(plaintext.toString('utf8')) as unknown);
-    await recordAudit(manager, caller.practiceId, context, {
-      action: 'questionnaire.read',
-      entityType: 'symptom_questionnaire',
-      entityId: row.id,
-      patientId: row.patient_id,
-    });
-    return {
-      id: row.id,
-      appointmentId: input.appointmentId,
-      submittedAt: row.submitted_at.toISOString(),
-      answers,
-      needsUrgentReview: needsUrgentReview(answers),
-    };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'questionnaire.read', entityType: 'appointment', entityId: input.appointmentId },
+    async (manager, attempt) => {
+      const rows = await manager.query<
+        { id: string; patient_id: string; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer; submitted_at: Date }[]
+      >(
+        `SELECT id, patient_id, data_key_id, iv, ciphertext, auth_tag, submitted_at
+         FROM symptom_questionnaires WHERE appointment_id = $1`,
+        [input.appointmentId],
+      );
+      const row = rows[0];
+      if (row === undefined) {
+        throw notFound('questionnaire_not_found', 'No answers for this visit');
+      }
+      attempt.patientId = row.patient_id;
+      requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES, 'questionnaire_not_found');
+      const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
+      const plaintext = open(dataKey, { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, binding(caller.practiceId, row.id));
+      const answers = symptomAnswersSchema.parse(JSON.parse(plaintext.toString('utf8')) as unknown);
+      await recordAudit(manager, caller.practiceId, context, {
+        action: 'questionnaire.read',
+        entityType: 'symptom_questionnaire',
+        entityId: row.id,
+        patientId: row.patient_id,
+      });
+      return {
+        id: row.id,
+        appointmentId: input.appointmentId,
+        submittedAt: row.submitted_at.toISOString(),
+        answers,
+        needsUrgentReview: needsUrgentReview(answers),
+      };
+    },
+  );
 }

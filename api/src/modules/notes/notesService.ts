@@ -9,6 +9,7 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
+import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { loadAppointment, requireCaller, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
 import { noteBodySchema } from './noteContent.js';
@@ -225,38 +226,45 @@ export interface CreateNoteInput {
 export async function createNote(deps: ClinicalDeps, context: RequestContext, input: CreateNoteInput): Promise<NoteView> {
   const caller = requireCaller(context);
   requireRole(caller, PROVIDER_ROLES);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const appointment = await loadAppointment(manager, input.appointmentId);
-    requireNotCancelled(appointment);
-    if (appointment.providerId !== caller.userId && caller.role !== 'medical_director') {
-      throw forbidden('not_your_appointment', 'Only the appointment provider or a medical director may write its note');
-    }
-    if ((input.body.template === 'gfe') !== (appointment.kind === 'gfe')) {
-      throw badRequest('template_mismatch', 'GFE notes are written for GFE appointments, SOAP notes for the others');
-    }
-    const existing = await manager.query<{ id: string }[]>(`SELECT id FROM clinical_notes WHERE appointment_id = $1`, [
-      appointment.id,
-    ]);
-    if (existing.length > 0) {
-      throw conflict('note_exists', 'This appointment already has a note');
-    }
-    const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
-    // A concurrent first save of the same visit loses here (no row) rather than on a
-    // unique violation; throwing rolls back its data key too.
-    const rows = await manager.query<NoteRow[]>(
-      `INSERT INTO clinical_notes (practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version)
-       VALUES ($1, $2, $3, $4, $5, $6, 1)
-       ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING ${NOTE_COLUMNS}`,
-      [caller.practiceId, appointment.id, appointment.patientId, caller.userId, input.body.template, dataKey.id],
-    );
-    const note = rows[0];
-    if (note === undefined) {
-      throw conflict('note_exists', 'This appointment already has a note');
-    }
-    await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
-    await audit(manager, context, caller, note, 'note.write');
-    return { ...metaOf(note), content: input.body.content, addenda: [] };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.write', entityType: 'appointment', entityId: input.appointmentId },
+    async (manager, attempt) => {
+      const appointment = await loadAppointment(manager, input.appointmentId);
+      attempt.patientId = appointment.patientId;
+      requireNotCancelled(appointment);
+      if (appointment.providerId !== caller.userId && caller.role !== 'medical_director') {
+        throw forbidden('not_your_appointment', 'Only the appointment provider or a medical director may write its note');
+      }
+      if ((input.body.template === 'gfe') !== (appointment.kind === 'gfe')) {
+        throw badRequest('template_mismatch', 'GFE notes are written for GFE appointments, SOAP notes for the others');
+      }
+      const existing = await manager.query<{ id: string }[]>(`SELECT id FROM clinical_notes WHERE appointment_id = $1`, [
+        appointment.id,
+      ]);
+      if (existing.length > 0) {
+        throw conflict('note_exists', 'This appointment already has a note');
+      }
+      const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
+      // A concurrent first save of the same visit loses here (no row) rather than on a
+      // unique violation; throwing rolls back its data key too.
+      const rows = await manager.query<NoteRow[]>(
+        `INSERT INTO clinical_notes (practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version)
+         VALUES ($1, $2, $3, $4, $5, $6, 1)
+         ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING ${NOTE_COLUMNS}`,
+        [caller.practiceId, appointment.id, appointment.patientId, caller.userId, input.body.template, dataKey.id],
+      );
+      const note = rows[0];
+      if (note === undefined) {
+        throw conflict('note_exists', 'This appointment already has a note');
+      }
+      await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
+      await audit(manager, context, caller, note, 'note.write');
+      return { ...metaOf(note), content: input.body.content, addenda: [] };
+    },
+  );
 }
 
 export interface SaveDraftInput {
@@ -270,25 +278,32 @@ export interface SaveDraftInput {
 export async function saveDraft(deps: ClinicalDeps, context: RequestContext, input: SaveDraftInput): Promise<NoteView> {
   const caller = requireCaller(context);
   requireRole(caller, PROVIDER_ROLES);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const note = await loadNote(manager, input.noteId, true);
-    requireAuthor(caller, note);
-    requireDraft(note);
-    if (note.current_version !== input.expectedVersion) {
-      throw conflict('version_conflict', `The note is at version ${note.current_version}`);
-    }
-    const body = parseBody(note.template, input.content);
-    const version = note.current_version + 1;
-    const updated = await updateNote(
-      manager,
-      `UPDATE clinical_notes SET current_version = $2, updated_at = now() WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
-      [note.id, version],
-    );
-    const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-    await insertVersion(manager, note, dataKey, version, body, caller.userId);
-    await audit(manager, context, caller, note, 'note.write');
-    return { ...metaOf(updated), content: body.content, addenda: [] };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.write', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId, true);
+      attempt.patientId = note.patient_id;
+      requireAuthor(caller, note);
+      requireDraft(note);
+      if (note.current_version !== input.expectedVersion) {
+        throw conflict('version_conflict', `The note is at version ${note.current_version}`);
+      }
+      const body = parseBody(note.template, input.content);
+      const version = note.current_version + 1;
+      const updated = await updateNote(
+        manager,
+        `UPDATE clinical_notes SET current_version = $2, updated_at = now() WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
+        [note.id, version],
+      );
+      const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
+      await insertVersion(manager, note, dataKey, version, body, caller.userId);
+      await audit(manager, context, caller, note, 'note.write');
+      return { ...metaOf(updated), content: body.content, addenda: [] };
+    },
+  );
 }
 
 async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: NoteRow): Promise<AddendumView[]> {
@@ -315,13 +330,20 @@ async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: Not
 export async function getNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
   const caller = requireCaller(context);
   requireRole(caller, NOTE_READERS);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const note = await loadNote(manager, input.noteId);
-    const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
-    const addenda = await readAddenda(manager, deps, note);
-    await audit(manager, context, caller, note, 'note.read');
-    return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId);
+      attempt.patientId = note.patient_id;
+      const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
+      const addenda = await readAddenda(manager, deps, note);
+      await audit(manager, context, caller, note, 'note.read');
+      return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+    },
+  );
 }
 
 /** Lists a note's versions (metadata only, audited as a read of the note). */
@@ -332,15 +354,22 @@ export async function listNoteVersions(
 ): Promise<NoteVersionMeta[]> {
   const caller = requireCaller(context);
   requireRole(caller, NOTE_READERS);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const note = await loadNote(manager, input.noteId);
-    const rows = await manager.query<{ version: number; created_by: string; created_at: Date }[]>(
-      `SELECT version, created_by, created_at FROM clinical_note_versions WHERE note_id = $1 ORDER BY version`,
-      [note.id],
-    );
-    await audit(manager, context, caller, note, 'note.read');
-    return rows.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at.toISOString() }));
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId);
+      attempt.patientId = note.patient_id;
+      const rows = await manager.query<{ version: number; created_by: string; created_at: Date }[]>(
+        `SELECT version, created_by, created_at FROM clinical_note_versions WHERE note_id = $1 ORDER BY version`,
+        [note.id],
+      );
+      await audit(manager, context, caller, note, 'note.read');
+      return rows.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at.toISOString() }));
+    },
+  );
 }
 
 /** Reads one historical version of a note (audited `note.read`). */
@@ -351,12 +380,19 @@ export async function getNoteVersion(
 ): Promise<{ version: number; content: NoteBody['content'] }> {
   const caller = requireCaller(context);
   requireRole(caller, NOTE_READERS);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const note = await loadNote(manager, input.noteId);
-    const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
-    await audit(manager, context, caller, note, 'note.read');
-    return { version: input.version, content: contentOf(note.template, plaintext) };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId);
+      attempt.patientId = note.patient_id;
+      const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
+      await audit(manager, context, caller, note, 'note.read');
+      return { version: input.version, content: contentOf(note.template, plaintext) };
+    },
+  );
 }
 
 /** What signing a GFE note needs beyond the draft: every decision complete. */
@@ -383,38 +419,45 @@ export async function signNote(
 ): Promise<NoteView> {
   const caller = requireCaller(context);
   requireRole(caller, PROVIDER_ROLES);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const note = await loadNote(manager, input.noteId, true);
-    requireAuthor(caller, note);
-    requireDraft(note);
-    if (note.current_version !== input.expectedVersion) {
-      throw conflict('version_conflict', `The note is at version ${note.current_version}`);
-    }
-    const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
-    const content = contentOf(note.template, plaintext);
-    const signedAt = new Date();
-    if (note.template === 'gfe') {
-      const gfe = content as GfeContent;
-      assertGfeComplete(gfe);
-      await recordGfeOutcomes(manager, caller.practiceId, {
-        noteId: note.id,
-        appointmentId: note.appointment_id,
-        patientId: note.patient_id,
-        providerId: caller.userId,
-        decidedAt: signedAt,
-        services: gfe.servicesAssessed,
-      });
-    }
-    const signed = await updateNote(
-      manager,
-      `UPDATE clinical_notes SET signed_at = $2, signed_by = $3, signed_version = current_version,
-         signed_digest = $4, updated_at = $2
-       WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
-      [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
-    );
-    await audit(manager, context, caller, note, 'note.sign');
-    return { ...metaOf(signed), content, addenda: [] };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.sign', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId, true);
+      attempt.patientId = note.patient_id;
+      requireAuthor(caller, note);
+      requireDraft(note);
+      if (note.current_version !== input.expectedVersion) {
+        throw conflict('version_conflict', `The note is at version ${note.current_version}`);
+      }
+      const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
+      const content = contentOf(note.template, plaintext);
+      const signedAt = new Date();
+      if (note.template === 'gfe') {
+        const gfe = content as GfeContent;
+        assertGfeComplete(gfe);
+        await recordGfeOutcomes(manager, caller.practiceId, {
+          noteId: note.id,
+          appointmentId: note.appointment_id,
+          patientId: note.patient_id,
+          providerId: caller.userId,
+          decidedAt: signedAt,
+          services: gfe.servicesAssessed,
+        });
+      }
+      const signed = await updateNote(
+        manager,
+        `UPDATE clinical_notes SET signed_at = $2, signed_by = $3, signed_version = current_version,
+           signed_digest = $4, updated_at = $2
+         WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
+        [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
+      );
+      await audit(manager, context, caller, note, 'note.sign');
+      return { ...metaOf(signed), content, addenda: [] };
+    },
+  );
 }
 
 /** Adds a signed addendum to a signed note (any provider of the practice). */
@@ -425,28 +468,35 @@ export async function addAddendum(
 ): Promise<AddendumView> {
   const caller = requireCaller(context);
   requireRole(caller, PROVIDER_ROLES);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const note = await loadNote(manager, input.noteId, true);
-    if (note.signed_at === null) {
-      throw conflict('note_not_signed', 'Addenda follow signing; edit the draft instead');
-    }
-    const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
-    const id = idRows[0]?.id;
-    if (id === undefined) {
-      throw new Error('could not allocate an addendum id');
-    }
-    const plaintext = Buffer.from(input.text, 'utf8');
-    const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-    const sealed = seal(dataKey, plaintext, addendumBinding(note.practice_id, id));
-    const digest = sha256Hex(plaintext);
-    const rows = await manager.query<{ signed_at: Date }[]>(
-      `INSERT INTO clinical_note_addenda (id, practice_id, note_id, author_id, iv, ciphertext, auth_tag, signed_digest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING signed_at`,
-      [id, caller.practiceId, note.id, caller.userId, sealed.iv, sealed.ciphertext, sealed.authTag, digest],
-    );
-    await audit(manager, context, caller, note, 'note.addendum');
-    return { id, authorId: caller.userId, text: input.text, signedAt: (rows[0]?.signed_at ?? new Date()).toISOString(), signedDigest: digest };
-  });
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.addendum', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId, true);
+      attempt.patientId = note.patient_id;
+      if (note.signed_at === null) {
+        throw conflict('note_not_signed', 'Addenda follow signing; edit the draft instead');
+      }
+      const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
+      const id = idRows[0]?.id;
+      if (id === undefined) {
+        throw new Error('could not allocate an addendum id');
+      }
+      const plaintext = Buffer.from(input.text, 'utf8');
+      const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
+      const sealed = seal(dataKey, plaintext, addendumBinding(note.practice_id, id));
+      const digest = sha256Hex(plaintext);
+      const rows = await manager.query<{ signed_at: Date }[]>(
+        `INSERT INTO clinical_note_addenda (id, practice_id, note_id, author_id, iv, ciphertext, auth_tag, signed_digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING signed_at`,
+        [id, caller.practiceId, note.id, caller.userId, sealed.iv, sealed.ciphertext, sealed.authTag, digest],
+      );
+      await audit(manager, context, caller, note, 'note.addendum');
+      return { id, authorId: caller.userId, text: input.text, signedAt: (rows[0]?.signed_at ?? new Date()).toISOString(), signedDigest: digest };
+    },
+  );
 }
 
 /** Lists a patient's notes (metadata, no content; audited `note.list`). */
