@@ -18,6 +18,7 @@ function generateLocalSecrets() {
     AUTH_SIGNING_JWK: JSON.stringify(jwk),
     EMBEDDED_PG_PASSWORD: randomBytes(24).toString('base64url'),
     ...generateDataKeks(),
+    ...generateSfuServiceKeys(),
   };
 }
 
@@ -25,6 +26,17 @@ function generateLocalSecrets() {
 function generateDataKeks() {
   const kid = `local-kek-${Date.now().toString(36)}`;
   return { DATA_KEKS: JSON.stringify({ [kid]: randomBytes(32).toString('base64') }), DATA_ACTIVE_KEK_ID: kid };
+}
+
+// ES256 key pair the SFU signs its calls to the API's internal endpoints with; the API only
+// gets the public half (sfu/src/api/serviceToken.ts, api/src/modules/rooms/sfuServiceAuth.ts).
+function generateSfuServiceKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = `local-sfu-${Date.now().toString(36)}`;
+  return {
+    SFU_SERVICE_JWK: JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }),
+    SFU_SERVICE_PUBLIC_JWK: JSON.stringify({ ...publicKey.export({ format: 'jwk' }), kid }),
+  };
 }
 
 function localSecrets() {
@@ -44,14 +56,27 @@ function localSecrets() {
     Object.assign(secrets, generateDataKeks());
     writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
+  if (secrets.SFU_SERVICE_JWK === undefined) {
+    // Secrets files from before the SFU joined the local run gain its service key once.
+    Object.assign(secrets, generateSfuServiceKeys());
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
 
 // Explicit environment wins over generated local secrets.
-const env = { ...localSecrets(), EMBEDDED_PG_DIR: path.join(dataDir, 'pg'), ...process.env };
+const env = {
+  ...localSecrets(),
+  EMBEDDED_PG_DIR: path.join(dataDir, 'pg'),
+  // The SFU asks the local API for room-token keys, admission decisions and audit writes.
+  SFU_API_URL: `http://127.0.0.1:${process.env.PORT ?? '3000'}`,
+  ...process.env,
+};
 
 const services = [
   { name: 'api', entry: path.join(root, 'api/dist/src/index.js') },
+  // mediasoup SFU: signaling on 127.0.0.1:4000 (SFU_PORT), one worker per core (SFU_WORKERS).
+  { name: 'sfu', entry: path.join(root, 'sfu/dist/src/index.js') },
   // The built browser app on http://127.0.0.1:8080 (CLIENT_PORT), proxying /v1 to the API and
   // /socket.io to the SFU (API_URL, SFU_URL) so the page has one origin and a strict CSP.
   { name: 'client', entry: path.join(root, 'client/server/clientServer.mjs') },

@@ -129,6 +129,20 @@ describe('SFU signaling: authentication, waiting room, E2EE declaration', () => 
     expect(undeclared).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });
 
+  it('restarts ICE on a transport with fresh credentials (network change recovery)', async () => {
+    const provider = await join(randomUUID(), 'provider');
+    await request(provider, 'join', {});
+    const created = await request(provider, 'createTransport', { direction: 'recv' });
+    if (!created.ok) throw new Error('transport not created');
+    const before = created.data.iceParameters as { usernameFragment: string; password: string };
+    const restarted = await request(provider, 'restartIce', { transportId: created.data.id });
+    if (!restarted.ok) throw new Error('ICE restart refused');
+    const after = restarted.data.iceParameters as { usernameFragment: string; password: string };
+    // RFC 8445 §9: an ICE restart changes both the username fragment and the password.
+    expect(after.usernameFragment).not.toBe(before.usernameFragment);
+    expect(after.password).not.toBe(before.password);
+  });
+
   it('validates every payload and answers with a code', async () => {
     const provider = await join(randomUUID(), 'provider');
     await request(provider, 'join', {});
