@@ -175,6 +175,26 @@ describe('patient views, referrals, KPI funnel and provider disclosure', () => {
     await as(test, freshAdmin).get('/v1/kpi/funnel?weeks=1000').expect(400);
   });
 
+  it('counts a Sunday-night request in the practice’s own week, not the UTC one', async () => {
+    const fresh = await seedClinic(test);
+    const freshAdmin = await loginAs(test, fresh.practice.slug, 'admin');
+    // A Monday 03:30 UTC two to three weeks ago: still Sunday evening in New York (EST or EDT).
+    const monday = new Date();
+    monday.setUTCDate(monday.getUTCDate() - 14 - ((monday.getUTCDay() + 6) % 7));
+    monday.setUTCHours(3, 30, 0, 0);
+    const visit = await insertAppointment(test, fresh.practice.id, {
+      providerId: fresh.provider.userId,
+      patientId: fresh.patient.userId,
+      kind: 'virtual_consult',
+    });
+    await asOwner(test.database.url, (client) => client.query(`UPDATE appointments SET created_at = $2 WHERE id = $1`, [visit, monday]));
+    const response = await as(test, freshAdmin).get('/v1/kpi/funnel?weeks=5').expect(200);
+    const weeks = (response.body as { weeks: { weekStart: string; leads: number }[] }).weeks;
+    const sunday = new Date(monday.getTime() - 86_400_000);
+    const localMonday = new Date(sunday.getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
+    expect(weeks.filter((week) => week.leads > 0)).toEqual([expect.objectContaining({ weekStart: localMonday, leads: 1 })]);
+  });
+
   it('publishes providers’ names, credentials and specialties without signing in', async () => {
     await asOwner(test.database.url, (client) =>
       client.query(
