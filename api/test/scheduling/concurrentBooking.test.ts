@@ -3,6 +3,7 @@ import request from 'supertest';
 import { bearer } from '../fixtures/identity.js';
 import { startTestApi } from '../testApi.js';
 import type { TestApi } from '../testApi.js';
+import { asOwner } from '../testDatabase.js';
 import { countRows, insertPatients, setUpBookablePractice } from './schedulingFixtures.js';
 import type { BookablePractice } from './schedulingFixtures.js';
 
@@ -63,5 +64,45 @@ describe('double-booking under concurrency', () => {
     expect(
       await countRows(test, `SELECT count(DISTINCT patient_id) AS n FROM audit_events WHERE action = 'appointment.book' AND outcome = 'failure'`),
     ).toBe(CONCURRENT_BOOKINGS - 1);
+  }, 180_000);
+
+  it('lets exactly one of 40 simultaneous reschedules into one slot win; the others stay where they were', async () => {
+    const auth = bearer(setup.frontDesk);
+    const movers = patientIds.slice(0, 40);
+    // Distinct 10-minute follow-ups on 2027-05-04, 09:00-15:30 New York time.
+    const originals = await Promise.all(
+      movers.map(async (patientId, index) => {
+        const startsAt = new Date(Date.parse('2027-05-04T13:00:00Z') + index * 10 * 60_000).toISOString();
+        const response = await request(server).post('/v1/appointments').set('authorization', auth).send({
+          appointmentTypeId: setup.followUpTypeId,
+          providerId: setup.injector.userId,
+          patientId,
+          startsAt,
+          patientState: 'NY',
+          patientTimeZone: 'America/New_York',
+        });
+        expect(response.status).toBe(201);
+        return { id: (response.body as { id: string }).id, startsAt: new Date(startsAt).toISOString() };
+      }),
+    );
+    const target = '2027-05-05T15:00:00Z';
+    const responses = await Promise.all(
+      originals.map(({ id }) => request(server).post(`/v1/appointments/${id}/reschedule`).set('authorization', auth).send({ startsAt: target })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(originals.length - 1);
+    const rows = await asOwner(test.database.url, (client) =>
+      client.query<{ id: string; starts_at: Date }>(`SELECT id, starts_at FROM appointments WHERE id = ANY($1::uuid[])`, [
+        originals.map(({ id }) => id),
+      ]),
+    );
+    const movedCount = rows.rows.filter((row) => row.starts_at.toISOString() === new Date(target).toISOString()).length;
+    expect(movedCount).toBe(1);
+    for (const original of originals) {
+      const row = rows.rows.find((candidate) => candidate.id === original.id);
+      const moved = row?.starts_at.toISOString() === new Date(target).toISOString();
+      if (!moved) expect(row?.starts_at.toISOString()).toBe(original.startsAt);
+    }
   }, 180_000);
 });

@@ -419,7 +419,13 @@ export async function rescheduleAppointment(
   appointmentId: string,
   input: RescheduleInput,
 ): Promise<Appointment> {
-  return writeWithRefusalAudit(dataSource, context, { action: 'appointment.reschedule', appointmentId, patientId: null }, (manager) =>
+  const caller = callerOf(context);
+  // The audit of a refused move should still name whose visit it was (a read of one column).
+  const owner = await withTenant(dataSource, caller.practiceId, (manager) =>
+    manager.query<{ patient_id: string }[]>(`SELECT patient_id FROM appointments WHERE id = $1`, [appointmentId]),
+  );
+  const patientId = owner[0]?.patient_id ?? null;
+  return writeWithRefusalAudit(dataSource, context, { action: 'appointment.reschedule', appointmentId, patientId }, (manager) =>
     rescheduleAppointmentIn(manager, context, appointmentId, input),
   );
 }
