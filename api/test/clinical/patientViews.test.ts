@@ -56,6 +56,16 @@ describe('patient views, referrals, KPI funnel and provider disclosure', () => {
     expect(visits[1]?.summary).toBeNull();
     expect(JSON.stringify(response.body)).not.toContain('clinician-only');
     await as(test, clinic.provider).get('/v1/me/visits').expect(403);
+
+    // Right of access: the full signed note on request; drafts and other patients' notes are 404.
+    const noteId = (visits[0] as { noteId: string | null } | undefined)?.noteId ?? '';
+    const full = await as(test, clinic.patient).get(`/v1/me/notes/${noteId}`).expect(200);
+    expect(full.body).toMatchObject({ status: 'signed', content: SOAP });
+    const draft = await provider.get(`/v1/patients/${clinic.patient.userId}/notes`).expect(200);
+    const draftId = (draft.body as { notes: { id: string; status: string }[] }).notes.find((n) => n.status === 'draft')?.id ?? '';
+    await as(test, clinic.patient).get(`/v1/me/notes/${draftId}`).expect(404);
+    const stranger = await loginAs(test, clinic.practice.slug, 'patient');
+    await as(test, stranger).get(`/v1/me/notes/${noteId}`).expect(404);
   });
 
   it('tells a patient who accessed their record, naming staff by role and name', async () => {

@@ -150,6 +150,10 @@ export const CLINICAL_ROUTE_SAMPLES: Record<string, RouteSample> = {
     body: ({ caller }) => ({ text: `Addendum ${caller.phi.dateOfBirth}` }),
     ownTenantStatuses: [201],
   },
+  'GET /v1/me/notes/:noteId': {
+    params: ({ tenant }) => ({ noteId: id(tenant, 'signedNote') }),
+    ownTenantStatuses: [200],
+  },
   'GET /v1/patients/:patientId/notes': {
     params: ({ tenant }) => ({ patientId: tenant.sessions.patient.userId }),
     ownTenantStatuses: [200],

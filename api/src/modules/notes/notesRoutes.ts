@@ -10,6 +10,7 @@ import {
   createNote,
   getNote,
   getNoteVersion,
+  getOwnSignedNote,
   listNoteVersions,
   listPatientNotes,
   saveDraft,
@@ -92,6 +93,14 @@ export function notesRoutes(services: ApiServices): RouteSpec[] {
         status: 201,
         body: await addAddendum(deps, context, { noteId: params.noteId, text: body.text }),
       }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/notes/:noteId',
+      access: ['patient'],
+      summary: 'Read one of my signed visit notes in full (right of access)',
+      params: noteParams,
+      handle: async ({ params, context }) => ({ body: await getOwnSignedNote(deps, context, params) }),
     }),
     defineRoute({
       method: 'get',

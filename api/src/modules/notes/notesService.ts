@@ -346,6 +346,33 @@ export async function getNote(deps: ClinicalDeps, context: RequestContext, input
   );
 }
 
+/**
+ * A patient's own signed note in full (HIPAA right of access, 45 CFR 164.524): the signed
+ * version and its addenda. Drafts are not yet part of the record, so they are 404 like
+ * other patients' notes. Audited `note.read` with the patient as actor.
+ */
+export async function getOwnSignedNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
+  const caller = requireCaller(context);
+  requireRole(caller, ['patient']);
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    caller.practiceId,
+    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
+    async (manager, attempt) => {
+      const note = await loadNote(manager, input.noteId);
+      if (note.patient_id !== caller.userId || note.signed_at === null) {
+        throw notFound('note_not_found', 'No such note');
+      }
+      attempt.patientId = note.patient_id;
+      const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
+      const addenda = await readAddenda(manager, deps, note);
+      await audit(manager, context, caller, note, 'note.read');
+      return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+    },
+  );
+}
+
 /** Lists a note's versions (metadata only, audited as a read of the note). */
 export async function listNoteVersions(
   deps: ClinicalDeps,

@@ -17,6 +17,8 @@ export interface VisitSummary {
   startsAt: string;
   status: string;
   provider: { name: string; credential: string | null };
+  /** The signed note (readable in full at /v1/me/notes/:noteId); null until signed. */
+  noteId: string | null;
   /** The signed note's patient-facing summary; null until the note is signed. */
   summary: string | null;
   signedAt: string | null;
@@ -111,6 +113,7 @@ export async function listOwnVisitSummaries(deps: ClinicalDeps, context: Request
         startsAt: visit.starts_at.toISOString(),
         status: visit.status,
         provider: { name: `${visit.given_name} ${visit.family_name}`, credential: visit.credential },
+        noteId: summary === null ? null : visit.note_id,
         summary,
         signedAt: visit.signed_at?.toISOString() ?? null,
         gfeOutcomes: outcomes
