@@ -10,6 +10,8 @@ packages+=(g++ make pkg-config ninja-build python3 libssl-dev libuv1-dev libsrtp
   libusrsctp-dev flatbuffers-compiler libflatbuffers-dev)
 # Headless browser for the E2EE end-to-end test (driven by playwright-core; never downloaded).
 packages+=(chromium)
+# coturn, for the TURN relay test of infra/coturn/turnserver.conf (test/turnRelay.test.ts).
+packages+=(coturn)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -9,6 +9,7 @@ export type PeerMessage =
   | { type: 'media'; generation: number }
   | { type: 'receiving'; generation: number; width: number; height: number }
   | { type: 'reconnectRequired'; reason: string }
+  | { type: 'transportState'; direction: 'send' | 'recv'; state: 'connected' | 'failed' }
   | { type: 'error'; code: string; message: string };
 
 /** A headless WebRTC participant in a child process (wrtc must exit explicitly). */

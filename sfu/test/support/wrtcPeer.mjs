@@ -4,13 +4,15 @@
 // Runs in its own process because @roamhq/wrtc crashes while Node exits naturally; the parent
 // test sends { type: 'exit' } and this process ends with an explicit process.exit().
 //
-// usage (fork): wrtcPeer.mjs <sfuUrl> <roomId> <roomToken> <patient|provider>
+// usage (fork): wrtcPeer.mjs <sfuUrl> <roomId> <roomToken> <patient|provider> [iceJson]
+//   iceJson: {"iceServers": [...], "iceTransportPolicy": "relay"} to force media through TURN.
 // reports to the parent over IPC: joined, admitted, receiving (per media generation), error.
 import wrtc from '@roamhq/wrtc';
 import { Device } from 'mediasoup-client';
 import { io } from 'socket.io-client';
 
-const [sfuUrl, roomId, token, role] = process.argv.slice(2);
+const [sfuUrl, roomId, token, role, iceJson] = process.argv.slice(2);
+const ice = iceJson === undefined ? {} : JSON.parse(iceJson);
 const report = (message) => process.send?.(message);
 
 // mediasoup-client's Chrome111 handler uses the browser globals; wrtc provides them.
@@ -79,8 +81,11 @@ function closeMedia() {
 
 async function createTransport(device, direction) {
   const info = await request('createTransport', { direction });
-  const options = { id: info.id, iceParameters: info.iceParameters, iceCandidates: info.iceCandidates, dtlsParameters: info.dtlsParameters };
+  const options = { id: info.id, iceParameters: info.iceParameters, iceCandidates: info.iceCandidates, dtlsParameters: info.dtlsParameters, ...ice };
   const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+  transport.on('connectionstatechange', (state) => {
+    if (state === 'connected' || state === 'failed') report({ type: 'transportState', direction, state });
+  });
   transport.on('connect', ({ dtlsParameters }, callback, errback) => {
     request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
   });
