@@ -164,6 +164,55 @@ describe('E2EE through the SFU, seen from a server-side tap (real Chromium)', ()
     expect(result.framesDecoded).toBeGreaterThan(0);
   });
 
+  it('switches an E2EE simulcast consumer between layers as the receiver asks', async () => {
+    const { sfu: server, browser: chromiumBrowser } = started();
+    const roomId = randomUUID();
+    const practice = randomUUID();
+    const senderToken = await server.signRoomToken({ room: roomId, sub: randomUUID(), role: 'provider', practice });
+    const receiverToken = await server.signRoomToken({ room: roomId, sub: randomUUID(), role: 'patient', practice });
+    const page = await chromiumBrowser.newPage();
+    type TapPage = {
+      tap: {
+        start: (a: unknown) => Promise<{ producerId: string }>;
+        preferLayer: (layer: number) => Promise<void>;
+        frameWidth: () => Promise<number>;
+      };
+    };
+    try {
+      await page.goto(pageUrl);
+      await page.waitForFunction(() => (globalThis as unknown as { tapReady?: boolean }).tapReady === true);
+      await page.evaluate((args) => (globalThis as unknown as TapPage).tap.start(args), {
+        sfuUrl: server.server.url,
+        roomId,
+        senderToken,
+        receiverToken,
+        encrypt: true,
+        simulcast: true,
+      });
+      const width = (): Promise<number> => page.evaluate(() => (globalThis as unknown as TapPage).tap.frameWidth());
+      const until = async (condition: (value: number) => boolean): Promise<number> => {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const value = await width();
+          if (condition(value)) return value;
+          if (Date.now() > deadline) throw new Error(`frame width stayed ${value}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      };
+      // The fake camera is 640x480: layer 0 is a quarter of it, layer 2 (once bandwidth
+      // estimation allows) more than that.
+      await page.evaluate(() => (globalThis as unknown as TapPage).tap.preferLayer(0));
+      expect(await until((value) => value === 160)).toBe(160);
+      await page.evaluate(() => (globalThis as unknown as TapPage).tap.preferLayer(2));
+      expect(await until((value) => value > 160)).toBeGreaterThan(160);
+      const room = server.server.rooms.get(roomId);
+      const producer = room?.admittedPeers().flatMap((peer) => peer.producers)[0];
+      expect(producer?.type).toBe('simulcast');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('forwards only ciphertext when E2EE is on, and the receiver still decodes with the key', async () => {
     const result = await runTap(started().sfu, started().browser, pageUrl, true);
     expect(result.packets).toBeGreaterThan(20);

@@ -34,10 +34,11 @@ async function transport(device, request, direction) {
 }
 
 let receiverConsumer;
+let receiverRequest;
 
 window.tap = {
   /** Starts the sender (provider, admitted at once) and the receiver (patient, admitted by the sender). */
-  async start({ sfuUrl, roomId, senderToken, receiverToken, encrypt }) {
+  async start({ sfuUrl, roomId, senderToken, receiverToken, encrypt, simulcast = false }) {
     const material = crypto.getRandomValues(new Uint8Array(32));
     const sealer = new Worker(new URL('./tapWorker.mjs', import.meta.url), { type: 'module' });
     sealer.addEventListener('message', (event) => {
@@ -54,6 +55,16 @@ window.tap = {
     const producer = await sendTransport.produce({
       track: stream.getVideoTracks()[0],
       appData: { e2ee: true, source: 'camera' },
+      // Three VP8 simulcast layers (quarter, half, full resolution), as the consult room sends.
+      ...(simulcast
+        ? {
+            encodings: [
+              { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+              { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+              { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+            ],
+          }
+        : {}),
       // Installed before the first frame is encoded: nothing leaves unsealed.
       onRtpSender: (rtpSender) => {
         rtpSender.transform = new RTCRtpScriptTransform(sealer, { encrypt });
@@ -87,7 +98,8 @@ window.tap = {
       },
     });
     await receiver.request('resumeConsumer', { consumerId: info.consumerId });
-    return { producerId: producer.id };
+    receiverRequest = receiver.request;
+    return { producerId: producer.id, consumerId: info.consumerId };
   },
 
   /** Forgets fingerprints collected so far (frames sent before the server tap was attached). */
@@ -97,6 +109,20 @@ window.tap = {
 
   plaintext() {
     return [...plaintext];
+  },
+
+  /** Asks the SFU for one simulcast layer for the receiver (0 = smallest). */
+  async preferLayer(spatialLayer) {
+    await receiverRequest('setPreferredLayers', { consumerId: receiverConsumer.id, spatialLayer });
+  },
+
+  /** Width of the frames the receiver decodes now. */
+  async frameWidth() {
+    let width = 0;
+    (await receiverConsumer.getStats()).forEach((report) => {
+      if (report.type === 'inbound-rtp' && report.kind === 'video') width = report.frameWidth ?? 0;
+    });
+    return width;
   },
 
   /** Frames the receiver decoded (after decryption when E2EE is on). */
