@@ -45,6 +45,15 @@ function vp8Payload(payload: Buffer): { data: Buffer; startOfPartition: boolean 
   return { data: payload.subarray(offset), startOfPartition: (first & 0x10) !== 0 && (first & 0x0f) === 0 };
 }
 
+/** What the test page (e2eeTap/page.mjs) exposes for the simulcast scenario. */
+interface TapPage {
+  tap: {
+    start: (a: unknown) => Promise<{ producerId: string }>;
+    preferLayer: (layer: number) => Promise<void>;
+    frameWidth: () => Promise<number>;
+  };
+}
+
 /** VP8 key frame start code (RFC 6386 §9.1), bytes 3..5 of a key frame. */
 const VP8_START_CODE = Buffer.from([0x9d, 0x01, 0x2a]);
 
@@ -171,13 +180,6 @@ describe('E2EE through the SFU, seen from a server-side tap (real Chromium)', ()
     const senderToken = await server.signRoomToken({ room: roomId, sub: randomUUID(), role: 'provider', practice });
     const receiverToken = await server.signRoomToken({ room: roomId, sub: randomUUID(), role: 'patient', practice });
     const page = await chromiumBrowser.newPage();
-    type TapPage = {
-      tap: {
-        start: (a: unknown) => Promise<{ producerId: string }>;
-        preferLayer: (layer: number) => Promise<void>;
-        frameWidth: () => Promise<number>;
-      };
-    };
     try {
       await page.goto(pageUrl);
       await page.waitForFunction(() => (globalThis as unknown as { tapReady?: boolean }).tapReady === true);
