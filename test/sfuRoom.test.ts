@@ -80,6 +80,8 @@ describe('consult room across API and SFU', () => {
     expect(refusal).toMatchObject({ code: 'admission_refused' });
     expect(patient.messages.some((message) => message.type === 'admitted')).toBe(false);
     expect(await audited('room.admit_refused', 'denied')).toBe(1);
+    // Let its own media start before it goes, so what it produced is accounted for below.
+    await provider.waitFor((message) => message.type === 'media');
     await provider.stop();
 
     // Patient signs; a fresh provider connection admits and media flows both ways.

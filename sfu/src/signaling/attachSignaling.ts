@@ -103,6 +103,8 @@ async function openSession(socket: SignalingSocket, rooms: RoomRegistry, service
   let room;
   try {
     room = await rooms.getOrCreate(claims.room, claims.practice);
+    // The last peer may have left (closing the room) while this one was being placed.
+    if (room.closed) room = await rooms.getOrCreate(claims.room, claims.practice);
   } catch (error) {
     services.logger.error({ roomId: claims.room, reason: (error as Error).message }, 'room unavailable');
     socket.disconnect(true);
