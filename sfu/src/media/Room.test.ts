@@ -41,7 +41,12 @@ describe('Room and Peer lifecycle (close cascades, idempotent)', () => {
     try {
       const sent: string[] = [];
       const room = await Room.create(randomUUID(), randomUUID(), worker, () => undefined);
-      const patient = new Peer(randomUUID(), 'patient', { emit: (event) => sent.push(event), disconnect: () => undefined });
+      const patient = new Peer(randomUUID(), 'patient', {
+        emit: (...args: unknown[]) => {
+          sent.push(String(args[0]));
+        },
+        disconnect: () => undefined,
+      });
       room.addPeer(patient);
       room.admit(patient);
       const oldRouter = room.router;
