@@ -104,6 +104,11 @@ describe('user administration and patient self-registration', () => {
   it('keeps admins from changing themselves and staff from administering users', async () => {
     const self = await api().patch(`/v1/users/${admin.userId}`).set('authorization', bearer(admin)).send({ disabled: true });
     expect(self.status).toBe(409);
+    const shouted = await api()
+      .patch(`/v1/users/${admin.userId.toUpperCase()}`)
+      .set('authorization', bearer(admin))
+      .send({ disabled: true });
+    expect(shouted.status).toBe(409);
     const desk = await loginAs(test, practice.slug, 'front_desk');
     await api().get('/v1/users').set('authorization', bearer(desk)).expect(403);
   });

@@ -118,7 +118,7 @@ export type SessionCheck = { ok: true; role: Role } | { ok: false; refusal: Sess
 async function checkSession(
   manager: EntityManager,
   context: RequestContext,
-  input: { practiceId: string; sessionId: string; userId: string; idleTimeoutSeconds: number; lock: boolean },
+  input: { practiceId: string; sessionId: string; userId: string; idleTimeoutSeconds: number },
 ): Promise<{ check: SessionCheck; touchDue: boolean }> {
   const rows = await manager.query<unknown[]>(
     `SELECT s.id AS session_id, s.user_id, u.role,
@@ -128,8 +128,7 @@ async function checkSession(
             s.last_activity_at < now() - make_interval(secs => $4) AS touch_due,
             u.disabled_at IS NOT NULL AS disabled
        FROM sessions s JOIN users u ON u.practice_id = s.practice_id AND u.id = s.user_id
-      WHERE s.id = $1 AND s.user_id = $2
-      ${input.lock ? 'FOR UPDATE OF s' : ''}`,
+      WHERE s.id = $1 AND s.user_id = $2`,
     [input.sessionId, input.userId, input.idleTimeoutSeconds, ACTIVITY_TOUCH_INTERVAL_SECONDS],
   );
   if (rows.length === 0) {
@@ -162,7 +161,7 @@ export async function useSession(
   context: RequestContext,
   input: { practiceId: string; sessionId: string; userId: string; idleTimeoutSeconds: number },
 ): Promise<SessionCheck> {
-  const { check, touchDue } = await checkSession(manager, context, { ...input, lock: false });
+  const { check, touchDue } = await checkSession(manager, context, input);
   if (check.ok && touchDue) {
     await manager.query(`UPDATE sessions SET last_activity_at = now() WHERE id = $1`, [input.sessionId]);
   }
@@ -216,7 +215,6 @@ export async function rotateRefreshToken(
     sessionId: token.session_id,
     userId: token.user_id,
     idleTimeoutSeconds: input.idleTimeoutSeconds,
-    lock: false,
   });
   if (!check.ok) {
     return { ok: false, code: check.refusal };

@@ -220,7 +220,8 @@ export async function updateUser(
   input: UpdateUserInput,
 ): Promise<UserView> {
   const auth = requireAuth(context);
-  if (userId === auth.userId) {
+  // uuids compare case-insensitively in SQL, so compare them that way here too.
+  if (userId.toLowerCase() === auth.userId.toLowerCase()) {
     throw conflict('cannot_modify_self', 'Ask another admin to change your own account');
   }
   return withTenant(dataSource, auth.practiceId, async (manager) => {
