@@ -44,6 +44,7 @@ describe('access tokens and the authenticator', () => {
     expect(typeof payload.sid).toBe('string');
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(test.config.ACCESS_TOKEN_TTL_SECONDS);
 
+    await me(`bearer ${session.accessToken}`).expect(200);
     const profile = await me(bearer(session)).expect(200);
     expect(profile.body).toMatchObject({ id: session.userId, role: 'injector', practiceId: practice.id });
   });

@@ -8,7 +8,8 @@ import type { ApiServices } from '../../services.js';
 import { verifyAccessToken } from './accessTokens.js';
 import { useSession } from './sessions.js';
 
-const BEARER = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/;
+/** RFC 6750 §2.1 bearer credentials; the scheme name is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_.-]{1,4096})$/;
 
 const REFUSAL_MESSAGES = {
   session_revoked: 'Session has ended; sign in again',
