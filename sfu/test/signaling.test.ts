@@ -196,6 +196,16 @@ describe('SFU signaling: authentication, waiting room, E2EE declaration', () => 
     expect(await request(provider, 'e2eeSignal', { to: null, signal: oversized })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });
 
+  it('answers rate_limited to a client that floods requests', async () => {
+    const provider = await join(randomUUID(), 'provider');
+    const results = await Promise.all(Array.from({ length: 150 }, () => request(provider, 'restartIce', { transportId: randomUUID() })));
+    const codes = results.map((result) => (result.ok ? 'ok' : result.error.code));
+    // The burst (100) is served (here: refused as not admitted, since it never joined)...
+    expect(codes.filter((code) => code === 'not_admitted').length).toBeGreaterThanOrEqual(100);
+    // ...and the rest is throttled before reaching any handler.
+    expect(codes).toContain('rate_limited');
+  });
+
   it('replaces an older connection of the same user', async () => {
     const room = randomUUID();
     const userId = randomUUID();

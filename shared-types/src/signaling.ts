@@ -215,6 +215,7 @@ export const SIGNALING_ERROR_CODES = [
   'admission_refused',
   'admission_unavailable',
   'room_unavailable',
+  'rate_limited',
   'internal_error',
 ] as const;
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];

@@ -8,6 +8,7 @@ import { handlers } from './handlers/index.js';
 import type { ClientEvent } from './handlers/types.js';
 import type { PeerSession, SignalingServices } from './PeerSession.js';
 import { roomEvent } from './PeerSession.js';
+import { RequestBudget } from './RequestBudget.js';
 import { SignalingError } from './SignalingError.js';
 import type { SignalingServer, SignalingSocket } from './socketTypes.js';
 
@@ -24,11 +25,19 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
     .join('; ');
 }
 
+/** Burst a client may send (media setup needs ~10-20 requests), and the sustained rate after it. */
+const REQUEST_BURST = 100;
+const REQUESTS_PER_SECOND = 20;
+
 /** Registers one client event: validate -> handle -> ack, with errors mapped to codes. */
-function bind(socket: SignalingSocket, ready: Promise<PeerSession | undefined>, event: ClientEvent): void {
+function bind(socket: SignalingSocket, ready: Promise<PeerSession | undefined>, budget: RequestBudget, event: ClientEvent): void {
   const listener = async (payload: unknown, ack: unknown): Promise<void> => {
     if (typeof ack !== 'function') return; // Every request is answered through its ack.
     const reply = ack as (result: Ack<unknown>) => void;
+    if (!budget.take()) {
+      reply({ ok: false, error: { code: 'rate_limited', message: 'Too many requests; slow down' } });
+      return;
+    }
     const session = await ready;
     if (session === undefined) {
       reply({ ok: false, error: { code: 'room_unavailable', message: 'Room is not available' } });
@@ -91,8 +100,9 @@ export function attachSignaling({ io, rooms, verifyRoomToken, services }: Signal
   io.on('connection', (socket) => {
     // Handlers are bound synchronously so no early request is lost while the room opens.
     const ready = openSession(socket, rooms, services);
+    const budget = new RequestBudget(REQUEST_BURST, REQUESTS_PER_SECOND);
     for (const event of Object.keys(handlers) as ClientEvent[]) {
-      bind(socket, ready, event);
+      bind(socket, ready, budget, event);
     }
   });
 }
