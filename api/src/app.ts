@@ -15,6 +15,7 @@ import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
 import { createLogger } from './logger.js';
+import { auditRoutes } from './modules/audit/auditRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
@@ -56,6 +57,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   routes.push(...licensureRoutes(services), ...schedulingRoutes(services), ...appointmentRoutes(services), ...consentRoutes(services));
   routes.push(...clinicalRoutes(services));
   routes.push(...roomRoutes(services));
+  routes.push(...auditRoutes(services));
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 

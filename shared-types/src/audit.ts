@@ -51,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'audit.search',
   'audit.verify',
   'audit.export',
+  'audit.export_manifest_read',
   'room.token_issued',
   'room.join',
   'room.leave',

@@ -27,7 +27,13 @@ async function send(res: Response, result: HandlerResult): Promise<void> {
   if (result.stream !== undefined) {
     // Headers are gone once streaming starts: a failure can only cut the response short,
     // which the client sees as a truncated body without the signed manifest.
-    await pipeline(result.stream, res);
+    if (result.trailers === undefined) {
+      await pipeline(result.stream, res);
+      return;
+    }
+    await pipeline(result.stream, res, { end: false });
+    res.addTrailers(await result.trailers());
+    res.end();
     return;
   }
   if (result.body === undefined) {

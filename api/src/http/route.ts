@@ -26,6 +26,12 @@ export interface HandlerResult {
   headers?: Record<string, string>;
   /** Streamed bodies (exports); `body` is ignored when present. */
   stream?: Readable;
+  /**
+   * HTTP trailer fields sent after a streamed body (RFC 9110 §6.5), for values only known
+   * once every byte is out, such as an export's signed digest. Name them in a `Trailer`
+   * header. Not called when the stream fails or the client goes away.
+   */
+  trailers?: () => Promise<Record<string, string>>;
 }
 
 export interface RouteDefinition<TBody, TQuery, TParams> {

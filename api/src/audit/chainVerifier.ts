@@ -1,0 +1,170 @@
+import type { ClientBase } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { TENANT_SETTING } from '../db/appRole.js';
+import type { AuditMetadata } from './auditMetadata.js';
+import { canonicalMetadata } from './auditMetadata.js';
+import { AUDIT_COLUMNS as C, auditRowsCopySql } from './auditRowQuery.js';
+import { GENESIS_HASH, chainHashOfText } from './chainHash.js';
+import { CopyTextDecoder } from './copyText.js';
+
+/** Why a link of the chain is broken. */
+export type ChainBreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch';
+
+/** The first place where the stored chain stops proving itself. */
+export interface ChainBreak {
+  /**
+   * seq of the offending event. For seq_gap it is the seq actually found where the next
+   * one was expected; for head_mismatch it is the last event's seq (0 when there is none).
+   */
+  seq: number;
+  /** The offending event's id; null for head_mismatch when the chain has no events. */
+  eventId: string | null;
+  reason: ChainBreakReason;
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  /** Events that verified, in seq order, before the first break (all of them when ok). */
+  checkedCount: number;
+  firstBroken?: ChainBreak;
+}
+
+/** occurred_at as selected with microseconds; the writer only ever stores whole milliseconds. */
+const MICROSECOND_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})000Z$/;
+
+/** Rebuilds the canonical metadata text; undefined when the stored value is not one the writer could make. */
+function canonicalOf(stored: string | null): string | null | undefined {
+  if (stored === null) {
+    return null;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return undefined;
+  }
+  return canonicalMetadata(parsed as AuditMetadata);
+}
+
+/** Recomputes one row's hash from its stored columns; null when a column cannot be what the writer stored. */
+function recomputeHash(row: readonly (string | null)[], practiceId: string, prevHash: string): string | null {
+  const time = MICROSECOND_TIME.exec(row[C.occurredAt] ?? '');
+  const metadata = canonicalOf(row[C.metadata] ?? null);
+  const seq = row[C.seq] ?? null;
+  const action = row[C.action] ?? null;
+  const outcome = row[C.outcome] ?? null;
+  if (time?.[1] === undefined || metadata === undefined || seq === null || action === null || outcome === null) {
+    return null;
+  }
+  return chainHashOfText(prevHash, {
+    practiceId,
+    seq,
+    occurredAt: `${time[1]}Z`,
+    actorUserId: row[C.actorUserId] ?? null,
+    actorRole: row[C.actorRole] ?? null,
+    action,
+    entityType: row[C.entityType] ?? null,
+    entityId: row[C.entityId] ?? null,
+    patientId: row[C.patientId] ?? null,
+    outcome,
+    ip: row[C.ip] ?? null,
+    userAgent: row[C.userAgent] ?? null,
+    requestId: row[C.requestId] ?? null,
+    canonicalMetadata: metadata,
+  });
+}
+
+/** Walks one practice's rows in seq order, remembering only the previous link (flat memory). */
+class ChainWalk {
+  checkedCount = 0;
+  firstBroken: ChainBreak | undefined;
+  lastSeq = 0;
+  lastId: string | null = null;
+  lastHash = GENESIS_HASH;
+
+  constructor(private readonly practiceId: string) {}
+
+  visit(row: readonly (string | null)[]): void {
+    if (this.firstBroken !== undefined) {
+      return;
+    }
+    const expectedSeq = this.lastSeq + 1;
+    const seqText = row[C.seq] ?? '';
+    const id = row[C.id] ?? null;
+    const brokenAt = (reason: ChainBreakReason): void => {
+      this.firstBroken = { seq: Number(seqText), eventId: id, reason };
+    };
+    if (seqText !== String(expectedSeq)) {
+      brokenAt('seq_gap');
+      return;
+    }
+    if (row[C.prevHash] !== this.lastHash) {
+      brokenAt('prev_hash_mismatch');
+      return;
+    }
+    const storedHash = row[C.hash] ?? null;
+    if (storedHash === null || recomputeHash(row, this.practiceId, this.lastHash) !== storedHash) {
+      brokenAt('hash_mismatch');
+      return;
+    }
+    this.checkedCount += 1;
+    this.lastSeq = expectedSeq;
+    this.lastId = id;
+    this.lastHash = storedHash;
+  }
+
+  checkHead(head: { last_seq: string; last_hash: string } | undefined): void {
+    if (this.firstBroken !== undefined) {
+      return;
+    }
+    const empty = this.lastId === null;
+    const matches =
+      head === undefined ? empty : head.last_seq === String(this.lastSeq) && head.last_hash === this.lastHash;
+    if (!matches) {
+      this.firstBroken = { seq: this.lastSeq, eventId: this.lastId, reason: 'head_mismatch' };
+    }
+  }
+}
+
+/**
+ * Verifies one practice's audit chain: every event's hash recomputed with chainHash, every
+ * prev_hash linked to the previous event's hash, seq gapless from 1, and the chain head
+ * pointing at the last event. Rows stream through COPY (flat memory for any chain length).
+ *
+ * `client` must not be inside a transaction: this opens a REPEATABLE READ READ ONLY one so
+ * the head and the events come from the same snapshot while writers keep appending.
+ * Row-level security is satisfied by setting the practice as the tenant.
+ */
+export async function verifyPracticeChain(client: ClientBase, practiceId: string): Promise<ChainVerification> {
+  const practice = practiceId.toLowerCase();
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, practice]);
+    const heads = await client.query<{ last_seq: string; last_hash: string }>(
+      'SELECT last_seq::text AS last_seq, last_hash FROM audit_chain_heads WHERE practice_id = $1',
+      [practice],
+    );
+    const walk = new ChainWalk(practice);
+    const decoder = new CopyTextDecoder();
+    const rows = client.query(copyTo(auditRowsCopySql({ filters: {}, timePrecision: 'us' })));
+    // After a break the rest of the COPY is still read (cheaply, without hashing): leaving
+    // it unread would leave the connection mid-protocol.
+    for await (const chunk of rows as AsyncIterable<Buffer>) {
+      for (const row of decoder.push(chunk)) {
+        walk.visit(row);
+      }
+    }
+    decoder.end();
+    walk.checkHead(heads.rows[0]);
+    await client.query('COMMIT');
+    return walk.firstBroken === undefined
+      ? { ok: true, checkedCount: walk.checkedCount }
+      : { ok: false, checkedCount: walk.checkedCount, firstBroken: walk.firstBroken };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

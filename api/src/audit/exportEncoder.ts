@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { AUDIT_COLUMNS as C } from './auditRowQuery.js';
+import { CopyTextDecoder } from './copyText.js';
+import type { ExportFormatter, ExportFrame } from './exportFormats.js';
+
+/** What was streamed, known once the encoder has flushed. */
+export interface ExportDigest {
+  rowCount: number;
+  byteCount: number;
+  /** Hex SHA-256 (FIPS 180-4) of exactly the bytes the encoder emitted. */
+  sha256: string;
+  firstSeq: number | null;
+  lastSeq: number | null;
+}
+
+/**
+ * Turns a COPY text byte stream of audit rows into one export format, hashing every byte it
+ * emits. Works chunk by chunk (one output buffer per input chunk), so memory stays flat
+ * and backpressure from the HTTP response reaches the database socket.
+ */
+export class AuditExportEncoder extends Transform {
+  readonly #formatter: ExportFormatter;
+  readonly #frame: ExportFrame;
+  readonly #decoder = new CopyTextDecoder();
+  readonly #hash: Hash = createHash('sha256');
+  #started = false;
+  #rowCount = 0;
+  #byteCount = 0;
+  #firstSeq: string | null = null;
+  #lastSeq: string | null = null;
+  #digest: ExportDigest | undefined;
+
+  constructor(formatter: ExportFormatter, frame: ExportFrame) {
+    super();
+    this.#formatter = formatter;
+    this.#frame = frame;
+  }
+
+  /** True once every byte was produced (the stream flushed). */
+  get flushed(): boolean {
+    return this.#digest !== undefined;
+  }
+
+  /**
+   * What was emitted: the final digest after the stream flushed, else a digest of the
+   * bytes produced so far (an aborted export still gets an honest record).
+   */
+  summary(): ExportDigest {
+    return (
+      this.#digest ?? {
+        rowCount: this.#rowCount,
+        byteCount: this.#byteCount,
+        sha256: this.#hash.copy().digest('hex'),
+        firstSeq: this.#firstSeq === null ? null : Number(this.#firstSeq),
+        lastSeq: this.#lastSeq === null ? null : Number(this.#lastSeq),
+      }
+    );
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      const lines = this.#decoder.completeLines(chunk);
+      let out = this.#started ? '' : this.#formatter.prefix(this.#frame);
+      if (lines !== null) {
+        const { separator } = this.#formatter;
+        for (const line of lines) {
+          const fields = line.split('\t');
+          if (this.#rowCount > 0) {
+            out += separator;
+          }
+          out += this.#formatter.row(fields, this.#frame);
+          this.#rowCount += 1;
+          this.#firstSeq ??= fields[C.seq] ?? null;
+        }
+        const last = lines[lines.length - 1];
+        this.#lastSeq = last === undefined ? this.#lastSeq : (last.split('\t', C.seq + 1)[C.seq] ?? this.#lastSeq);
+      }
+      this.#started = true;
+      this.#emit(out);
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.#decoder.end();
+      this.#emit((this.#started ? '' : this.#formatter.prefix(this.#frame)) + this.#formatter.suffix);
+      this.#started = true;
+      this.#digest = {
+        rowCount: this.#rowCount,
+        byteCount: this.#byteCount,
+        sha256: this.#hash.digest('hex'),
+        firstSeq: this.#firstSeq === null ? null : Number(this.#firstSeq),
+        lastSeq: this.#lastSeq === null ? null : Number(this.#lastSeq),
+      };
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  #emit(text: string): void {
+    if (text.length === 0) {
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    this.#hash.update(bytes);
+    this.#byteCount += bytes.length;
+    this.push(bytes);
+  }
+}

@@ -1,0 +1,110 @@
+import type { DataSource } from 'typeorm';
+import { recordAudit } from '../../audit/auditWriter.js';
+import { withTenant } from '../../db/tenantTransaction.js';
+import type { RequestContext } from '../../http/requestContext.js';
+import { requireAuth } from './auditAccess.js';
+import type { AuditSearchQuery } from './auditQueries.js';
+import { FILTER_KEYS, definedFilters } from './auditQueries.js';
+
+/** One audit event as the compliance console shows it (entity references only, no PHI). */
+export interface AuditEventView {
+  id: string;
+  seq: number;
+  occurredAt: string;
+  actorUserId: string | null;
+  actorRole: string | null;
+  action: string;
+  entityType: string | null;
+  entityId: string | null;
+  patientId: string | null;
+  outcome: string;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface AuditSearchPage {
+  events: AuditEventView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+interface EventRow {
+  id: string;
+  seq: string;
+  occurred_at: Date;
+  actor_user_id: string | null;
+  actor_role: string | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  patient_id: string | null;
+  outcome: string;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * Searches the practice's audit trail newest first with keyset pagination on seq (stable
+ * while writers append; no OFFSET scans). The search itself is audited in the same
+ * transaction, with its filters and result count as metadata.
+ */
+export async function searchAuditEvents(
+  dataSource: DataSource,
+  context: RequestContext,
+  query: AuditSearchQuery,
+): Promise<AuditSearchPage> {
+  const { practiceId } = requireAuth(context);
+  const conditions = ['practice_id = $1'];
+  const params: unknown[] = [practiceId];
+  const add = (sql: string, value: unknown): void => {
+    params.push(value);
+    conditions.push(sql.replace('?', `$${params.length}`));
+  };
+  if (query.from !== undefined) add('occurred_at >= ?::timestamptz', query.from);
+  if (query.to !== undefined) add('occurred_at < ?::timestamptz', query.to);
+  if (query.patientId !== undefined) add('patient_id = ?::uuid', query.patientId);
+  if (query.actorUserId !== undefined) add('actor_user_id = ?::uuid', query.actorUserId);
+  if (query.action !== undefined) add('action = ?', query.action);
+  if (query.outcome !== undefined) add('outcome = ?', query.outcome);
+  if (query.cursor !== undefined) add('seq < ?::bigint', query.cursor);
+  params.push(query.limit + 1);
+  const sql = `SELECT id, seq::text AS seq, occurred_at, actor_user_id, actor_role, action, entity_type, entity_id,
+                      patient_id, outcome, ip, user_agent, request_id, metadata
+               FROM audit_events WHERE ${conditions.join(' AND ')}
+               ORDER BY seq DESC LIMIT $${params.length}`;
+
+  return withTenant(dataSource, practiceId, async (manager) => {
+    const rows = await manager.query<EventRow[]>(sql, params);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > query.limit && last !== undefined ? last.seq : null;
+    await recordAudit(manager, practiceId, context, {
+      action: 'audit.search',
+      patientId: query.patientId ?? null,
+      metadata: { ...definedFilters(query, FILTER_KEYS), resultCount: page.length, paged: query.cursor !== undefined },
+    });
+    return {
+      events: page.map((row) => ({
+        id: row.id,
+        seq: Number(row.seq),
+        occurredAt: row.occurred_at.toISOString(),
+        actorUserId: row.actor_user_id,
+        actorRole: row.actor_role,
+        action: row.action,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        patientId: row.patient_id,
+        outcome: row.outcome,
+        ip: row.ip,
+        userAgent: row.user_agent,
+        requestId: row.request_id,
+        metadata: row.metadata,
+      })),
+      nextCursor,
+    };
+  });
+}
