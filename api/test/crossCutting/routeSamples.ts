@@ -30,6 +30,7 @@
  * `caller` is the signed-in user's tenant (the same object unless crossing tenants).
  */
 import type { RouteSpec } from '../../src/http/route.js';
+import { AUDIT_ROUTE_SAMPLES } from '../audit/routeSamples.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
@@ -64,6 +65,8 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   ...CLINICAL_ROUTE_SAMPLES,
   // Scheduling, licensure and consent: api/test/scheduling/routeSamples.ts.
   ...SCHEDULING_ROUTE_SAMPLES,
+  // Audit trail: api/test/audit/routeSamples.ts.
+  ...AUDIT_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------
   'GET /health': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /ready': { crossTenant: 'none', ownTenantStatuses: [200] },

@@ -75,7 +75,7 @@ export async function searchAuditEvents(
   const sql = `SELECT id, seq::text AS seq, occurred_at, actor_user_id, actor_role, action, entity_type, entity_id,
                       patient_id, outcome, ip, user_agent, request_id, metadata
                FROM audit_events WHERE ${conditions.join(' AND ')}
-               ORDER BY seq DESC LIMIT $${params.length}`;
+               ORDER BY audit_events.seq DESC LIMIT $${params.length}`;
 
   return withTenant(dataSource, practiceId, async (manager) => {
     const rows = await manager.query<EventRow[]>(sql, params);
