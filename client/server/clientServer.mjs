@@ -110,7 +110,7 @@ function proxyUpgrade(req, socket, head, target) {
 async function serveStatic(root, req, res) {
   const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
   let file = path.resolve(root, `.${pathname}`);
-  if (!file.startsWith(root + path.sep)) {
+  if (file !== root && !file.startsWith(root + path.sep)) {
     res.writeHead(403, SECURITY_HEADERS).end();
     return;
   }

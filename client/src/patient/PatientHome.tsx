@@ -20,7 +20,7 @@ function Upcoming({ generation }: { generation: number }) {
     () =>
       api<{ appointments: Appointment[] }>(
         'GET',
-        `/v1/appointments?from=${encodeURIComponent(new Date(now - DAY_MS).toISOString())}&to=${encodeURIComponent(new Date(now + 90 * DAY_MS).toISOString())}`,
+        `/v1/appointments?from=${encodeURIComponent(new Date(now - DAY_MS).toISOString())}&to=${encodeURIComponent(new Date(now + 60 * DAY_MS).toISOString())}`,
       ),
     `upcoming-${generation}`,
   );

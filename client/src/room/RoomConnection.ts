@@ -20,12 +20,11 @@ import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { E2eeSession } from '../e2ee/E2eeSession.js';
 import type { E2eeSignal, E2eeState } from '../e2ee/E2eeSession.js';
-import type { E2eeRelayClientEvents, E2eeRelayServerEvents } from './e2eeRelay.js';
 import { parseE2eeSignal } from './e2eeRelay.js';
 import { classifyNetwork } from './networkQuality.js';
 import type { NetworkQuality, TransportSample } from './networkQuality.js';
 
-type RoomSocket = Socket<ServerToClientEvents & E2eeRelayServerEvents, ClientToServerEvents & E2eeRelayClientEvents>;
+type RoomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export type RoomPhase = 'connecting' | 'waiting' | 'in_room' | 'reconnecting' | 'ended' | 'failed';
 
@@ -244,7 +243,9 @@ export class RoomConnection {
     // Session ids are user ids; the relay addresses peers.
     const peerId = to === null ? null : [...this.#peers.values()].find((peer) => peer.userId === to)?.peerId;
     if (peerId === undefined) return;
-    this.#socket?.emit('e2eeSignal', { to: peerId, signal }, () => undefined);
+    this.#request('e2eeSignal', { to: peerId, signal: { ...signal } }).catch(() => {
+      // The peer left meanwhile; its departure triggers a key rotation anyway.
+    });
   }
 
   async #join(): Promise<void> {

@@ -1,22 +1,9 @@
 /**
- * E2EE key-exchange messages travel through the SFU's socket as opaque payloads: public
- * keys and sealed media keys only, which the SFU cannot use. The relay event names and
- * payloads are defined here until the shared signaling contract carries them.
+ * Runtime validation of E2EE key-exchange signals relayed by the SFU (shared contract:
+ * `e2eeSignal` in @medspa/shared-types signaling). They come from another browser, so every
+ * field is checked before the E2EE session sees it.
  */
 import type { E2eeSignal } from '../e2ee/E2eeSession.js';
-
-/** Client -> SFU: relay `signal` to one peer (by peer id) or to every admitted peer (null). */
-export interface E2eeRelayClientEvents {
-  e2eeSignal: (
-    payload: { to: string | null; signal: E2eeSignal },
-    ack: (result: { ok: true; data: Record<string, never> } | { ok: false; error: { code: string; message: string } }) => void,
-  ) => void;
-}
-
-/** SFU -> client: a signal from another peer, stamped by the SFU with the sender's peer id. */
-export interface E2eeRelayServerEvents {
-  e2eeSignal: (payload: { from: string; signal: unknown }) => void;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

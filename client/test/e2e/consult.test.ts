@@ -1,0 +1,259 @@
+/**
+ * End to end in real Chromium (fake camera and microphone): a patient and an injector complete
+ * a consult through the real API, SFU and built client, with video decoded on both sides
+ * through E2EE; the patient's browser loses its signaling connection and rejoins by itself.
+ * Screenshots of each main screen land in client/test-artifacts/ (gitignored).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { bearer, createUser, loginAs, seedPractice } from '../../../api/test/fixtures/identity.js';
+import type { TestUser } from '../../../api/test/fixtures/identity.js';
+import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
+import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
+import { launchBrowser } from '../browser.js';
+import { startStack } from './stack.js';
+import type { Stack } from './stack.js';
+
+jest.setTimeout(300_000);
+
+const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
+/** iPhone 12-class viewport: the patient runs the whole flow phone-sized. */
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+const MEDIA_TIMEOUT_MS = 90_000;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Keeps each page's console errors so a failure shows what the app reported. */
+function recordConsole(page: Page, name: string, lines: string[]): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') lines.push(`[${name}] ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => lines.push(`[${name}] pageerror: ${error.message}`));
+}
+
+/** On failure: a screenshot of every open page and the console log, then rethrow. */
+async function withDiagnostics(pages: () => Record<string, Page | undefined>, lines: string[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    for (const [name, page] of Object.entries(pages())) {
+      if (page !== undefined) await shot(page, `failure-${name}`).catch(() => undefined);
+    }
+    await writeFile(path.join(ARTIFACTS, 'failure-console.log'), lines.join('\n'));
+    throw error;
+  }
+}
+
+async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
+  await page.getByLabel('Practice').fill(practiceSlug);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (user.totpSecret !== null) {
+    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  }
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** Waits until the remote <video> has decoded frames (requestVideoFrameCallback fired). */
+async function waitForDecodedRemoteVideo(page: Page): Promise<number> {
+  await page.waitForFunction(
+    () => {
+      const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+      return video !== null && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 10;
+    },
+    undefined,
+    { timeout: MEDIA_TIMEOUT_MS },
+  );
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+        if (video === null) {
+          resolve(0);
+          return;
+        }
+        let frames = 0;
+        const onFrame = (): void => {
+          frames += 1;
+          if (frames >= 5) resolve(video.getVideoPlaybackQuality().totalVideoFrames);
+          else video.requestVideoFrameCallback(onFrame);
+        };
+        video.requestVideoFrameCallback(onFrame);
+      }),
+  );
+}
+
+async function sas(page: Page): Promise<string> {
+  const element = page.getByTestId('sas');
+  await element.waitFor({ timeout: MEDIA_TIMEOUT_MS });
+  return (await element.getAttribute('data-sas')) ?? '';
+}
+
+describe('consult end to end in Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let patientContext: BrowserContext;
+  let injectorContext: BrowserContext;
+  let practiceSlug: string;
+  let patient: TestUser;
+  let injector: TestUser;
+  let compliance: TestUser;
+  let admin: TestUser;
+  let appointmentId: string;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    stack = await startStack();
+    const { test } = stack;
+    const practice = await seedPractice(test);
+    practiceSlug = practice.slug;
+    const seeder = await loginAs(test, practice.slug, 'admin');
+    injector = await createUser(test, practice.id, 'injector', { givenName: 'Ivy', familyName: 'Injector' });
+    patient = await createUser(test, practice.id, 'patient', { givenName: 'Pat', familyName: 'Patient' });
+    compliance = await createUser(test, practice.id, 'compliance_officer');
+    admin = await createUser(test, practice.id, 'admin');
+    await ensureProviderProfile(test, practice.id, injector.id);
+    const app = test.api.app;
+    await request(app)
+      .post(`/v1/providers/${injector.id}/licenses`)
+      .set('authorization', bearer(seeder))
+      .send({ state: 'CT', licenseNumber: 'APRN.0001', validFrom: '2020-01-01', expiresOn: '2099-12-31' })
+      .expect(201);
+    const draft = await request(app)
+      .post('/v1/consent-documents')
+      .set('authorization', bearer(seeder))
+      .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'I agree to receive care by video. Video is end-to-end encrypted.' })
+      .expect(201);
+    await request(app)
+      .post(`/v1/consent-documents/${(draft.body as { id: string }).id}/publish`)
+      .set('authorization', bearer(seeder))
+      .expect(200);
+    appointmentId = await insertAppointment(test, practice.id, {
+      providerId: injector.id,
+      patientId: patient.id,
+      kind: 'virtual_consult',
+      startsAt: new Date(Date.now() - 5 * 60_000),
+      minutes: 60,
+      status: 'booked',
+    });
+    browser = await launchBrowser();
+    patientContext = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    injectorContext = await browser.newContext({ viewport: DESKTOP });
+  });
+
+  afterAll(async () => {
+    await browser.close();
+    await stack.close();
+  });
+
+  it('patient and injector complete a consult with E2EE video decoded on both sides, and the patient rejoins after a drop', async () => {
+    const lines: string[] = [];
+    let patientPage: Page | undefined;
+    const injectorPage = await injectorContext.newPage();
+    recordConsole(injectorPage, 'injector', lines);
+    await withDiagnostics(() => ({ injector: injectorPage, patient: patientPage }), lines, async () => {
+    await injectorPage.goto(stack.clientUrl);
+    await shot(injectorPage, '01-login');
+    await signIn(injectorPage, practiceSlug, injector);
+    await injectorPage.getByRole('link', { name: 'Open visit room' }).waitFor();
+    await shot(injectorPage, '02-injector-schedule');
+    await injectorPage.getByRole('link', { name: 'Open visit room' }).click();
+    await injectorPage.getByRole('button', { name: 'Continue' }).waitFor();
+    await injectorPage.getByRole('button', { name: 'Continue' }).click({ timeout: MEDIA_TIMEOUT_MS });
+    await injectorPage.getByText('Nobody is waiting.').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+    patientPage = await patientContext.newPage();
+    recordConsole(patientPage, 'patient', lines);
+    await patientPage.goto(stack.patientClientUrl);
+    await signIn(patientPage, practiceSlug, patient);
+    await patientPage.getByRole('link', { name: 'Join visit' }).waitFor();
+    await shot(patientPage, '03-patient-home-phone');
+    await patientPage.getByRole('link', { name: 'Join visit' }).click();
+    expect(new URL(patientPage.url()).pathname).toBe(`/visit/${appointmentId}`);
+    await patientPage.getByLabel('Type your full name to sign').fill('Pat Patient');
+    await shot(patientPage, '04-patient-consent-phone');
+    await patientPage.getByRole('button', { name: 'Sign and continue' }).click();
+    await patientPage.getByLabel('Your current state').selectOption('CT');
+    await patientPage.getByRole('button', { name: 'Confirm location' }).click();
+    await patientPage.getByRole('button', { name: 'Continue' }).waitFor();
+    await patientPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await shot(patientPage, '05-patient-precheck-phone');
+    await patientPage.getByRole('button', { name: 'Continue' }).click();
+    await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await shot(patientPage, '06-patient-waiting-room-phone');
+
+    await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
+    const [patientFrames, injectorFrames] = await Promise.all([waitForDecodedRemoteVideo(patientPage), waitForDecodedRemoteVideo(injectorPage)]);
+    expect(patientFrames).toBeGreaterThan(10);
+    expect(injectorFrames).toBeGreaterThan(10);
+
+    // Both see E2EE active and the same short authentication string.
+    await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    const [patientSas, injectorSas] = await Promise.all([sas(patientPage), sas(injectorPage)]);
+    expect(patientSas.split(' ')).toHaveLength(5);
+    expect(patientSas).toBe(injectorSas);
+    await patientPage.getByRole('button', { name: 'Codes match' }).click();
+    await injectorPage.getByRole('button', { name: 'Codes match' }).click();
+    await shot(patientPage, '07-patient-consult-room-phone');
+
+    // Notes side by side with the video: write, save, sign and lock.
+    await injectorPage.getByLabel('Subjective').fill('Wants softer forehead lines.');
+    await injectorPage.getByLabel('Assessment').fill('Dynamic rhytids; good candidate.');
+    await injectorPage.getByLabel('Summary for the patient').fill('We discussed treatment options for forehead lines.');
+    await injectorPage.getByRole('button', { name: 'Save draft' }).click();
+    await injectorPage.getByText('Saved version 1').waitFor();
+    await injectorPage.getByRole('button', { name: 'Sign and lock' }).click();
+    await injectorPage.getByText('Signed and locked').first().waitFor();
+    await shot(injectorPage, '08-injector-consult-room-notes');
+
+    // Network drop: the patient's signaling socket is cut (their client server restarts). The
+    // browser must reconnect by itself, rejoin without a second admission and decode again.
+    await stack.restartPatientClientServer();
+    await patientPage.locator('[data-testid=network]').filter({ hasText: /Reconnecting|Connection lost/ }).waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await patientPage.locator('.room[data-phase=in_room]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    const [patientAfter, injectorAfter] = await Promise.all([waitForDecodedRemoteVideo(patientPage), waitForDecodedRemoteVideo(injectorPage)]);
+    expect(patientAfter).toBeGreaterThan(10);
+    expect(injectorAfter).toBeGreaterThan(10);
+    await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await shot(patientPage, '09-patient-after-reconnect-phone');
+
+    await patientPage.getByRole('button', { name: 'Leave visit' }).click();
+    await injectorPage.getByRole('button', { name: 'End visit' }).click();
+
+    // The patient's record views.
+    await patientPage.goto(`${stack.patientClientUrl}/`);
+    await patientPage.getByTestId('record-access').waitFor();
+    await patientPage.getByText('We discussed treatment options for forehead lines.').waitFor();
+    await shot(patientPage, '10-patient-summaries-and-access-phone');
+    });
+  });
+
+  it('compliance officer searches the audit trail, verifies the chain; admin sees users, providers and KPIs', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    await page.goto(stack.clientUrl);
+    await signIn(page, practiceSlug, compliance);
+    await page.getByLabel('Action').fill('room.join');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('audit-results').getByRole('cell', { name: 'room.join' }).first().waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByTestId('verify-result').filter({ hasText: 'Intact' }).waitFor();
+    await shot(page, '11-compliance-console');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await page.getByLabel('Practice').waitFor();
+    await signIn(page, practiceSlug, admin);
+    await page.getByTestId('users-table').getByText(injector.email).waitFor();
+    await page.getByTestId('kpi-table').waitFor();
+    await shot(page, '12-admin-console');
+    await context.close();
+  });
+});
