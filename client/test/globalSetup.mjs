@@ -18,6 +18,11 @@ export default async function globalSetup() {
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
-  const apiGlobalSetup = require('../../api/test/globalSetup.js');
-  await apiGlobalSetup();
+  // When the api project runs in the same jest invocation its setup has already found (or
+  // started) PostgreSQL; only when the client tests run alone do they do it themselves.
+  if (process.env.TEST_DATABASE_URL === undefined) {
+    const apiGlobalSetup = require('../../api/test/globalSetup.js');
+    await apiGlobalSetup();
+    globalThis.__MEDSPA_CLIENT_OWNS_PG__ = true;
+  }
 }
