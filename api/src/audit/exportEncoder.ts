@@ -63,23 +63,24 @@ export class AuditExportEncoder extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       const lines = this.#decoder.completeLines(chunk);
-      let out = this.#started ? '' : this.#formatter.prefix(this.#frame);
+      // Parts joined once per chunk: a flat string is much cheaper to encode than the rope
+      // that += builds row by row.
+      const parts: string[] = this.#started ? [] : [this.#formatter.prefix(this.#frame)];
       if (lines !== null) {
         const { separator } = this.#formatter;
         for (const line of lines) {
           const fields = line.split('\t');
-          if (this.#rowCount > 0) {
-            out += separator;
+          if (this.#rowCount > 0 && separator !== '') {
+            parts.push(separator);
           }
-          out += this.#formatter.row(fields, this.#frame);
+          parts.push(this.#formatter.row(fields, this.#frame));
           this.#rowCount += 1;
           this.#firstSeq ??= fields[C.seq] ?? null;
+          this.#lastSeq = fields[C.seq] ?? this.#lastSeq;
         }
-        const last = lines[lines.length - 1];
-        this.#lastSeq = last === undefined ? this.#lastSeq : (last.split('\t', C.seq + 1)[C.seq] ?? this.#lastSeq);
       }
       this.#started = true;
-      this.#emit(out);
+      this.#emit(parts.join(''));
       callback();
     } catch (error) {
       callback(error as Error);

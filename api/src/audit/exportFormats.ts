@@ -1,6 +1,6 @@
 import { AUDIT_COLUMNS as C, AUDIT_COLUMN_NAMES } from './auditRowQuery.js';
 import { decodeCopyField } from './copyText.js';
-import { toFhirAuditEvent } from './fhirAuditEvent.js';
+import { fhirAuditEventJson } from './fhirAuditEvent.js';
 import type { AuditRowView } from './fhirAuditEvent.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'fhir'] as const;
@@ -141,7 +141,7 @@ const fhir: ExportFormatter = {
     `{"resourceType":"Bundle","id":"${frame.exportId}","type":"collection","timestamp":"${frame.startedAt}","entry":[`,
   separator: ',',
   row: (f, frame) =>
-    `{"fullUrl":"urn:uuid:${f[C.id] ?? ''}","resource":${JSON.stringify(toFhirAuditEvent(auditRowView(f), frame.practiceId))}}`,
+    `{"fullUrl":"urn:uuid:${f[C.id] ?? ''}","resource":${fhirAuditEventJson(auditRowView(f), frame.practiceId)}}`,
   suffix: ']}',
 };
 

@@ -150,3 +150,80 @@ export function toFhirAuditEvent(row: AuditRowView, practiceId: string): Record<
     ...(entity.length > 0 ? { entity } : {}),
   };
 }
+
+// ---- Streaming serializer ----------------------------------------------------------------
+// Exports write millions of resources. Building each as objects and calling JSON.stringify
+// dominated the export's CPU time, so this writes the same JSON text directly, with the
+// per-action and per-role fragments computed once. It must produce exactly
+// JSON.stringify(toFhirAuditEvent(row, practiceId)); fhirAuditEvent.test.ts checks that.
+
+const json = JSON.stringify;
+const ENTITY_TYPE_SYSTEM_OBJECT = json({
+  system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+  code: '2',
+  display: 'System Object',
+});
+const PATIENT_ENTITY_TAIL = `,"type":${json({ system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' })},"role":${json({ system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' })}}`;
+const SOURCE_TAIL = `,"observer":{"display":"medspa-telehealth api"},"type":[${json({ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' })}]}`;
+
+const actionFragments = new Map<string, string>();
+const roleFragments = new Map<string, string>();
+
+/** `"type":…,"subtype":[…],"action":"R"` for an action (a handful of distinct values). */
+function actionFragment(action: string): string {
+  let fragment = actionFragments.get(action);
+  if (fragment === undefined) {
+    const subtype: Coding[] = [{ system: `${FHIR_SYSTEM_BASE}:audit-action`, code: action }];
+    const dicomSubtype = SUBTYPE_DICOM[action];
+    if (dicomSubtype !== undefined) subtype.push(dicomSubtype);
+    fragment = `"type":${json(eventType(action))},"subtype":${json(subtype)},"action":"${eventAction(action)}"`;
+    if (actionFragments.size < 1_000) actionFragments.set(action, fragment);
+  }
+  return fragment;
+}
+
+function roleFragment(role: string): string {
+  let fragment = roleFragments.get(role);
+  if (fragment === undefined) {
+    fragment = `,"role":${json([{ coding: [{ system: `${FHIR_SYSTEM_BASE}:role`, code: role }] }])}`;
+    if (roleFragments.size < 1_000) roleFragments.set(role, fragment);
+  }
+  return fragment;
+}
+
+function extensionJson(name: string, value: string): string {
+  return `{"url":"${FHIR_SYSTEM_BASE}:fhir:${name}","valueString":${json(value)}}`;
+}
+
+function identifierJson(kind: string, value: string): string {
+  return `{"identifier":{"system":${json(`${FHIR_SYSTEM_BASE}:${kind}`)},"value":${json(value)}}}`;
+}
+
+/** JSON text of toFhirAuditEvent(row, practiceId), written directly. */
+export function fhirAuditEventJson(row: AuditRowView, practiceId: string): string {
+  let out = `{"resourceType":"AuditEvent","id":${json(row.id)},"extension":[${extensionJson('audit-seq', row.seq)},${extensionJson('prev-hash', row.prevHash)},${extensionJson('hash', row.hash)}`;
+  if (row.requestId !== null) out += `,${extensionJson('request-id', row.requestId)}`;
+  out += `],${actionFragment(row.action)},"recorded":${json(row.occurredAt)}`;
+  out += row.outcome === 'success' ? ',"outcome":"0"' : `,"outcome":"4","outcomeDesc":${json(row.outcome)}`;
+  out += ',"agent":[{"requestor":true';
+  if (row.actorRole !== null) out += roleFragment(row.actorRole);
+  if (row.actorUserId !== null) out += `,"who":${identifierJson('user', row.actorUserId)}`;
+  if (row.ip !== null) out += `,"network":{"address":${json(row.ip)},"type":"2"}`;
+  if (row.userAgent !== null) out += `,"extension":[${extensionJson('user-agent', row.userAgent)}]`;
+  out += `}],"source":{"site":${json(practiceId)}${SOURCE_TAIL}`;
+  const entities: string[] = [];
+  if (row.entityId !== null || row.metadata !== null) {
+    let item = `{"type":${ENTITY_TYPE_SYSTEM_OBJECT}`;
+    if (row.entityId !== null) item += `,"what":${identifierJson(row.entityType ?? 'entity', row.entityId)}`;
+    if (row.metadata !== null) {
+      const details = Object.entries(row.metadata).map(
+        ([type, value]) => `{"type":${json(type)},"valueString":${json(typeof value === 'string' ? value : json(value))}}`,
+      );
+      item += `,"detail":[${details.join(',')}]`;
+    }
+    entities.push(`${item}}`);
+  }
+  if (row.patientId !== null) entities.push(`{"what":${identifierJson('patient', row.patientId)}${PATIENT_ENTITY_TAIL}`);
+  if (entities.length > 0) out += `,"entity":[${entities.join(',')}]`;
+  return `${out}}`;
+}
