@@ -89,6 +89,7 @@ export class E2eeSession {
   #state: E2eeState;
   #closed = false;
   #rotationTimer: ReturnType<typeof setTimeout> | null = null;
+  #inbox: Promise<void> = Promise.resolve();
 
   constructor(options: E2eeSessionOptions) {
     this.#selfId = options.selfId;
@@ -144,8 +145,18 @@ export class E2eeSession {
     await this.start();
   }
 
-  /** Feeds a signal received from the relay. Malformed or misaddressed signals are ignored. */
-  async receive(from: string, signal: E2eeSignal): Promise<void> {
+  /**
+   * Feeds a signal received from the relay. Malformed or misaddressed signals are ignored.
+   * Signals are handled one at a time in arrival order: a peer's sealed key must not be
+   * looked at before its hello (which derives the key that opens it) has been processed.
+   */
+  receive(from: string, signal: E2eeSignal): Promise<void> {
+    const handled = this.#inbox.then(() => this.#handle(from, signal));
+    this.#inbox = handled.catch(() => undefined);
+    return handled;
+  }
+
+  async #handle(from: string, signal: E2eeSignal): Promise<void> {
     if (this.#closed || this.#identity === null || from === this.#selfId) return;
     switch (signal.kind) {
       case 'hello':

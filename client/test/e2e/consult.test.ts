@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginAs, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginAs, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
 import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
@@ -107,6 +107,11 @@ describe('consult end to end in Chromium', () => {
   let compliance: TestUser;
   let admin: TestUser;
   let appointmentId: string;
+  let treatmentId: string;
+  let followUpId: string;
+  /** Pages stay open across tests: the session lives in the tab's sessionStorage. */
+  const pages: { patient?: Page; injector?: Page } = {};
+  const lines: string[] = [];
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -140,7 +145,23 @@ describe('consult end to end in Chromium', () => {
       patientId: patient.id,
       kind: 'virtual_consult',
       startsAt: new Date(Date.now() - 5 * 60_000),
-      minutes: 60,
+      minutes: 20,
+      status: 'booked',
+    });
+    // A past treatment and its follow-up right after the consult (inside the admission window).
+    treatmentId = await insertAppointment(test, practice.id, {
+      providerId: injector.id,
+      patientId: patient.id,
+      kind: 'treatment',
+      startsAt: new Date(Date.now() - 30 * 86_400_000),
+      status: 'completed',
+    });
+    followUpId = await insertAppointment(test, practice.id, {
+      providerId: injector.id,
+      patientId: patient.id,
+      kind: 'follow_up',
+      startsAt: new Date(Date.now() + 15 * 60_000),
+      minutes: 15,
       status: 'booked',
     });
     browser = await launchBrowser();
@@ -154,28 +175,30 @@ describe('consult end to end in Chromium', () => {
   });
 
   it('patient and injector complete a consult with E2EE video decoded on both sides, and the patient rejoins after a drop', async () => {
-    const lines: string[] = [];
-    let patientPage: Page | undefined;
     const injectorPage = await injectorContext.newPage();
+    pages.injector = injectorPage;
     recordConsole(injectorPage, 'injector', lines);
-    await withDiagnostics(() => ({ injector: injectorPage, patient: patientPage }), lines, async () => {
+    await withDiagnostics(() => ({ ...pages }), lines, async () => {
     await injectorPage.goto(stack.clientUrl);
     await shot(injectorPage, '01-login');
     await signIn(injectorPage, practiceSlug, injector);
-    await injectorPage.getByRole('link', { name: 'Open visit room' }).waitFor();
+    const roomLink = injectorPage.locator(`a[href="/visit/${appointmentId}"]`);
+    await roomLink.waitFor();
     await shot(injectorPage, '02-injector-schedule');
-    await injectorPage.getByRole('link', { name: 'Open visit room' }).click();
+    await roomLink.click();
     await injectorPage.getByRole('button', { name: 'Continue' }).waitFor();
     await injectorPage.getByRole('button', { name: 'Continue' }).click({ timeout: MEDIA_TIMEOUT_MS });
     await injectorPage.getByText('Nobody is waiting.').waitFor({ timeout: MEDIA_TIMEOUT_MS });
 
-    patientPage = await patientContext.newPage();
+    const patientPage = await patientContext.newPage();
     recordConsole(patientPage, 'patient', lines);
+    pages.patient = patientPage;
     await patientPage.goto(stack.patientClientUrl);
     await signIn(patientPage, practiceSlug, patient);
-    await patientPage.getByRole('link', { name: 'Join visit' }).waitFor();
+    const joinLink = patientPage.locator(`a[href="/visit/${appointmentId}"]`);
+    await joinLink.waitFor();
     await shot(patientPage, '03-patient-home-phone');
-    await patientPage.getByRole('link', { name: 'Join visit' }).click();
+    await joinLink.click();
     expect(new URL(patientPage.url()).pathname).toBe(`/visit/${appointmentId}`);
     await patientPage.getByLabel('Type your full name to sign').fill('Pat Patient');
     await shot(patientPage, '04-patient-consent-phone');
@@ -233,6 +256,56 @@ describe('consult end to end in Chromium', () => {
     await patientPage.getByTestId('record-access').waitFor();
     await patientPage.getByText('We discussed treatment options for forehead lines.').waitFor();
     await shot(patientPage, '10-patient-summaries-and-access-phone');
+    });
+  });
+
+  it('follow-up room: the before photo guides the pose as a ghost, the patient uploads a photo, the injector compares', async () => {
+    const { patient: patientPage, injector: injectorPage } = pages;
+    if (patientPage === undefined || injectorPage === undefined) throw new Error('the consult test did not sign both in');
+    await withDiagnostics(() => ({ patient: patientPage, injector: injectorPage }), lines, async () => {
+      // The "before" photo of the earlier treatment (any PNG: a rendered page will do).
+      await patientPage.goto(`${stack.patientClientUrl}/`);
+      const png = await patientPage.screenshot();
+      const session = await loginUser(stack.test, practiceSlug, patient);
+      await request(stack.test.api.app)
+        .post(`/v1/appointments/${treatmentId}/photos?phase=before`)
+        .set('authorization', bearer(session))
+        .set('content-type', 'image/png')
+        .send(png)
+        .expect(201);
+
+      await patientPage.goto(`${stack.patientClientUrl}/visit/${followUpId}`);
+      await patientPage.getByText('You have signed the current telehealth consent.').waitFor();
+      await patientPage.getByRole('button', { name: 'Continue' }).click();
+      await patientPage.getByRole('button', { name: 'Confirm location' }).click();
+      await patientPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      await patientPage.getByRole('button', { name: 'Continue' }).click();
+      await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+      await injectorPage.goto(`${stack.clientUrl}/visit/${followUpId}`);
+      await injectorPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      await injectorPage.getByRole('button', { name: 'Continue' }).click();
+      await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
+      await waitForDecodedRemoteVideo(patientPage);
+
+      // The ghost is the decrypted before photo, laid over the live camera.
+      await patientPage.waitForFunction(() => {
+        const ghost = document.querySelector<HTMLImageElement>('[data-testid=ghost]');
+        return ghost !== null && ghost.complete && ghost.naturalWidth > 0;
+      });
+      await patientPage.getByLabel('Pain (0 none – 10 worst)').selectOption('2');
+      await patientPage.getByRole('button', { name: 'Send answers' }).click();
+      await patientPage.getByText('Thank you, your answers were sent.').waitFor();
+      await patientPage.getByRole('button', { name: 'Take and upload photo' }).click();
+      await patientPage.getByText('Uploaded 1 photo.', { exact: false }).waitFor();
+      await shot(patientPage, '13-patient-follow-up-room-ghost-phone');
+
+      await injectorPage.getByRole('button', { name: 'Refresh photos' }).click();
+      await injectorPage.getByRole('img', { name: 'Before photo' }).waitFor();
+      await injectorPage.getByRole('img', { name: 'Today photo' }).waitFor();
+      await shot(injectorPage, '14-injector-follow-up-photo-comparison');
+      await patientPage.getByRole('button', { name: 'Leave visit' }).click();
+      await injectorPage.getByRole('button', { name: 'End visit' }).click();
     });
   });
 
