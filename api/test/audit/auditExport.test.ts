@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'node:net';
 import { createLocalJWKSet } from 'jose';
 import type { JSONWebKeySet } from 'jose';
+import { Client } from 'pg';
 import request from 'supertest';
 import { recordAudit } from '../../src/audit/auditWriter.js';
 import { verifyManifest } from '../../src/audit/exportManifest.js';
@@ -225,5 +226,40 @@ describe('audit exports (streamed, signed)', () => {
     // The connection it used was destroyed, not returned mid-COPY: the API keeps working.
     const after = await exportOf('format=csv&action=audit.export');
     await checkedManifest(after, after.body.toString('utf8').split('\r\n').length - 2);
+  });
+
+  it('refuses a third concurrent export with 429 until one ends', async () => {
+    // Hold the practice's chain head lock so two exports wait inside their start (each
+    // holding a slot), deterministic whatever the socket buffer sizes.
+    const blocker = new Client({ connectionString: test.database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM audit_chain_heads WHERE practice_id = $1 FOR UPDATE', [practice.id]);
+      const first = exportOf('format=csv&action=audit.verify');
+      const second = exportOf('format=ndjson&action=audit.verify');
+      for (let waiting = 0, attempt = 0; waiting < 2 && attempt < 200; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const rows = await blocker.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        waiting = Number(rows.rows[0]?.n);
+      }
+      const refused = await request(test.api.app).get('/v1/audit/exports?format=csv').set('authorization', bearer(officer));
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ code: 'export_capacity_reached' });
+      await blocker.query('COMMIT');
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+    } finally {
+      await blocker.end();
+    }
+    // Slots free once each manifest is stored (just after the last byte).
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt += 1) {
+      status = (await exportOf('format=csv&action=audit.verify')).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe(200);
   });
 });

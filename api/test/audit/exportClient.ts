@@ -55,3 +55,4 @@ export function getAndHangUp(server: Server, path: string, accessToken: string):
     req.end();
   });
 }
+

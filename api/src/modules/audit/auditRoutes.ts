@@ -1,6 +1,7 @@
 import type { Role } from '@medspa/shared-types';
 import { createManifestSigner } from '../../audit/exportManifest.js';
 import type { ManifestSigner } from '../../audit/exportManifest.js';
+import { AppError } from '../../errors.js';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
@@ -18,12 +19,20 @@ const AUDIT_READERS: readonly Role[] = ['compliance_officer'];
  */
 const CHAIN_VERIFIERS: readonly Role[] = ['compliance_officer', 'admin'];
 
+/**
+ * Exports streaming at once per API process. Each holds a pooled database connection for
+ * its whole download (a slow client can take minutes), so an unbounded number could take
+ * every connection from the requests clinicians are waiting on.
+ */
+export const MAX_CONCURRENT_EXPORTS = 2;
+
 /** HTTP trailer carrying the export's signed manifest (compact JWS). */
 export const EXPORT_MANIFEST_TRAILER = 'X-Export-Manifest';
 
 /** Audit trail: search, integrity verification and streamed, signed exports. */
 export function auditRoutes({ dataSource, config, logger }: ApiServices): RouteSpec[] {
   let signer: Promise<ManifestSigner> | undefined;
+  let exportsRunning = 0;
   const manifestSigner = (): Promise<ManifestSigner> => (signer ??= createManifestSigner(config.AUTH_SIGNING_JWK));
 
   return [
@@ -50,7 +59,22 @@ export function auditRoutes({ dataSource, config, logger }: ApiServices): RouteS
         'Stream an audit export (csv, ndjson or fhir); X-Export-Id header up front, signed manifest in the X-Export-Manifest trailer',
       query: auditExportQuerySchema,
       handle: async ({ query, context }) => {
-        const started = await startAuditExport({ dataSource, signer: await manifestSigner(), logger }, context, query);
+        if (exportsRunning >= MAX_CONCURRENT_EXPORTS) {
+          throw new AppError(429, 'export_capacity_reached', 'Other audit exports are running; retry shortly');
+        }
+        exportsRunning += 1;
+        let started;
+        try {
+          started = await startAuditExport({ dataSource, signer: await manifestSigner(), logger }, context, query);
+        } catch (error) {
+          exportsRunning -= 1;
+          throw error;
+        }
+        // The slot frees when the stream is over (completed or abandoned) and its manifest settled.
+        started.manifestJws.then(
+          () => (exportsRunning -= 1),
+          () => (exportsRunning -= 1),
+        );
         return {
           headers: {
             'Content-Type': started.formatter.contentType,
