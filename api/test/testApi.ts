@@ -55,6 +55,9 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     // Suites fire thousands of requests from one address; rateLimits.test.ts covers limiting.
     RATE_LIMIT_PER_MINUTE: '1000000',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    // The documented cheap argon2id profile: suites create hundreds of users (config refuses
+    // it in production; api/src/modules/identity/passwords.ts).
+    PASSWORD_HASH_PROFILE: 'test_minimum',
     DATABASE_URL: database.url,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
