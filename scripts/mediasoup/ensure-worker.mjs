@@ -23,8 +23,13 @@ const log = (message) => console.log(`[mediasoup-worker] ${message}`);
 /** mediasoup's prebuilt download is one HTTPS fetch; give up well before CI would. */
 const PREBUILT_TIMEOUT_MS = Number(process.env.MEDSPA_MEDIASOUP_PREBUILT_TIMEOUT_MS ?? 120_000);
 
-/** The installed mediasoup package (its "exports" hide package.json, so walk up from main). */
+/**
+ * The installed mediasoup package (its "exports" hide package.json, so walk up from main).
+ * MEDSPA_MEDIASOUP_DIR points at another copy, to rehearse a fresh install without touching
+ * the one in use.
+ */
 function mediasoupDir() {
+  if (process.env.MEDSPA_MEDIASOUP_DIR) return path.resolve(process.env.MEDSPA_MEDIASOUP_DIR);
   const require = createRequire(path.join(root, 'sfu', 'package.json'));
   let dir = path.dirname(require.resolve('mediasoup'));
   while (dir !== path.dirname(dir)) {
