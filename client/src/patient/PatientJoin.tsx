@@ -104,7 +104,8 @@ function PatientRoom({ appointment, localStream }: { appointment: Appointment; l
         <E2eeIndicator
           e2ee={state.e2ee}
           onVerified={(match) => {
-            void room?.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch');
+            // Different codes mean someone may be in the middle: record it and hang up.
+            void room?.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch').then(() => (match ? undefined : room.close()));
           }}
         />
       </div>

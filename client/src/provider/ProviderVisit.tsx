@@ -61,7 +61,8 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
         <E2eeIndicator
           e2ee={state.e2ee}
           onVerified={(match) => {
-            void room?.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch');
+            // Different codes mean someone may be in the middle: record it and hang up.
+            void room?.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch').then(() => (match ? undefined : room.close()));
           }}
         />
       </div>
