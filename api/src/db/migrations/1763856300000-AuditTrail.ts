@@ -15,6 +15,14 @@ export class AuditTrail1763856300000 implements MigrationInterface {
       ALTER TABLE audit_events ADD COLUMN metadata jsonb
         CHECK (metadata IS NULL OR (jsonb_typeof(metadata) = 'object' AND octet_length(metadata::text) <= 8192))`);
 
+    // Exports write hashes unquoted and unescaped (CSV, NDJSON, FHIR): the database
+    // guarantees they are lower-case hex, like the uuid, bigint and timestamptz columns.
+    await queryRunner.query(`
+      ALTER TABLE audit_events ADD CONSTRAINT audit_events_hashes_hex
+        CHECK (hash ~ '^[0-9a-f]{64}$' AND prev_hash ~ '^[0-9a-f]{64}$')`);
+    await queryRunner.query(`
+      ALTER TABLE audit_chain_heads ADD CONSTRAINT audit_chain_heads_hash_hex CHECK (last_hash ~ '^[0-9a-f]{64}$')`);
+
     // Search pages through events newest first by seq (keyset pagination); the filtered
     // variants need seq as the trailing key to stop after one page.
     await queryRunner.query(`DROP INDEX audit_events_patient`);
@@ -64,6 +72,8 @@ export class AuditTrail1763856300000 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX audit_events_patient_seq`);
     await queryRunner.query(`CREATE INDEX audit_events_patient ON audit_events (practice_id, patient_id, occurred_at)`);
     await queryRunner.query(`CREATE INDEX audit_events_actor ON audit_events (practice_id, actor_user_id, occurred_at)`);
+    await queryRunner.query(`ALTER TABLE audit_chain_heads DROP CONSTRAINT audit_chain_heads_hash_hex`);
+    await queryRunner.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_hashes_hex`);
     await queryRunner.query(`ALTER TABLE audit_events DROP COLUMN metadata`);
   }
 }
