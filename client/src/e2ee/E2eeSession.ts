@@ -20,7 +20,8 @@ import type { DecryptState, MediaKind, PageToWorkerMessage, TransformTarget, Wor
 
 /** E2EE messages participants exchange through the signaling relay (opaque to the SFU). */
 export type E2eeSignal =
-  | { kind: 'hello'; from: string; publicKey: string }
+  /** `reply` marks an answer to someone's hello, which is never answered again (no ping-pong). */
+  | { kind: 'hello'; from: string; publicKey: string; reply?: boolean }
   | { kind: 'senderKey'; wrapped: WrappedSenderKey };
 
 /** What the E2EE indicator shows. */
@@ -90,6 +91,9 @@ export class E2eeSession {
   #closed = false;
   #rotationTimer: ReturnType<typeof setTimeout> | null = null;
   #inbox: Promise<void> = Promise.resolve();
+  /** Participants whose current media key we hold, and who waits for one. */
+  readonly #haveKey = new Set<string>();
+  readonly #keyWaiters = new Map<string, (() => void)[]>();
 
   constructor(options: E2eeSessionOptions) {
     this.#selfId = options.selfId;
@@ -140,6 +144,7 @@ export class E2eeSession {
   async restart(): Promise<void> {
     for (const peerId of this.#peers.keys()) this.#post({ kind: 'forgetParticipant', participantId: peerId });
     this.#peers.clear();
+    this.#haveKey.clear();
     if (this.#identity !== null) await this.rotate();
     this.#update({ sas: null });
     await this.start();
@@ -161,7 +166,7 @@ export class E2eeSession {
     switch (signal.kind) {
       case 'hello':
         if (signal.from !== from) return;
-        await this.#onHello(from, fromBase64Url(signal.publicKey));
+        await this.#onHello(from, fromBase64Url(signal.publicKey), signal.reply === true);
         break;
       case 'senderKey': {
         const { wrapped } = signal;
@@ -171,6 +176,9 @@ export class E2eeSession {
         try {
           const material = await unwrapSenderKey(await peer.pairwiseKey, wrapped);
           this.#post({ kind: 'setRemoteKey', participantId: from, keyIndex: wrapped.keyIndex, material });
+          this.#haveKey.add(from);
+          for (const resolve of this.#keyWaiters.get(from) ?? []) resolve();
+          this.#keyWaiters.delete(from);
           this.#update({ status: 'active' });
         } catch {
           // Not sealed with our pairwise key: a substituted key; keep the old one.
@@ -181,17 +189,20 @@ export class E2eeSession {
     }
   }
 
-  async #onHello(from: string, publicKey: Uint8Array<ArrayBuffer>): Promise<void> {
+  async #onHello(from: string, publicKey: Uint8Array<ArrayBuffer>, isReply: boolean): Promise<void> {
     const identity = await (this.#identity ?? createIdentity());
     const known = this.#peers.get(from);
-    if (known !== undefined && toBase64Url(known.publicKey) === toBase64Url(publicKey)) return;
-    const pairwiseKey = derivePairwiseKey(identity, publicKey);
-    this.#peers.set(from, { publicKey, pairwiseKey, decryptState: null });
-    // Whoever joined later has not seen our broadcast: answer them directly.
-    this.#send(from, { kind: 'hello', from: this.#selfId, publicKey: toBase64Url(identity.publicKey) });
-    await this.#sendKeyTo(from, this.#state.keyIndex, this.#material);
-    await this.#refreshSas();
+    const sameKey = known !== undefined && toBase64Url(known.publicKey) === toBase64Url(publicKey);
+    if (!sameKey) {
+      this.#peers.set(from, { publicKey, pairwiseKey: derivePairwiseKey(identity, publicKey), decryptState: null });
+    }
+    // A fresh hello means they (re)started and hold nothing of ours: answer directly, even if
+    // we still knew them (a rejoin can overtake the news that their old seat left).
+    if (!isReply) this.#send(from, { kind: 'hello', from: this.#selfId, publicKey: toBase64Url(identity.publicKey), reply: true });
+    if (!sameKey || !isReply) await this.#sendKeyTo(from, this.#state.keyIndex, this.#material);
+    if (!sameKey) await this.#refreshSas();
   }
+
 
   async #sendKeyTo(peerId: string, keyIndex: number, material: ArrayBuffer): Promise<void> {
     const peer = this.#peers.get(peerId);
@@ -213,6 +224,7 @@ export class E2eeSession {
    * anything we send from now on even if they kept a copy of the old one.
    */
   async participantLeft(peerId: string): Promise<void> {
+    this.#haveKey.delete(peerId);
     if (!this.#peers.delete(peerId)) return;
     this.#post({ kind: 'forgetParticipant', participantId: peerId });
     await this.rotate();
@@ -232,6 +244,26 @@ export class E2eeSession {
       this.#post({ kind: 'setLocalKey', keyIndex, material: material.slice(0) });
     }, this.#peers.size === 0 ? 0 : ROTATION_SWITCH_DELAY_MS);
     this.#update({ keyIndex });
+  }
+
+  /**
+   * Resolves true once we hold `participantId`'s media key, or false after `timeoutMs`.
+   * Receivers wait for it before asking for media: the key frame the SFU requests on resume
+   * must arrive when it can be decrypted, or the picture stays black until the next one.
+   */
+  waitForKey(participantId: string, timeoutMs: number): Promise<boolean> {
+    if (this.#haveKey.has(participantId)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        resolve(false);
+      }, timeoutMs);
+      const waiters = this.#keyWaiters.get(participantId) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.#keyWaiters.set(participantId, waiters);
+    });
   }
 
   /** Encrypts everything `sender` sends. Must run before media flows (mediasoup onRtpSender). */

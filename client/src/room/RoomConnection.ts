@@ -71,6 +71,8 @@ const NETWORK_SAMPLE_MS = 2000;
 const RECONNECT_DELAY_MS = 500;
 const RECONNECT_DELAY_MAX_MS = 4000;
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Longest wait for a sender's E2EE key before resuming its media anyway. */
+const KEY_WAIT_MS = 10_000;
 
 function pickVp8(device: Device): RtpCodecCapability {
   // E2EE leaves only VP8 headers in the clear (codecHeader.ts): never let another codec win.
@@ -367,6 +369,9 @@ export class RoomConnection {
         },
       });
       this.#consumers.set(consumer.id, consumer);
+      // Resume (which makes the SFU ask the sender for a key frame) only once the sender's
+      // media key is here; without it every frame would be dropped until the next key frame.
+      await this.#e2ee.waitForKey(peer.userId, KEY_WAIT_MS);
       await this.#request('resumeConsumer', { consumerId: consumer.id });
       this.#addRemoteTrack(peer, consumer.track);
     } catch {

@@ -15,7 +15,7 @@ const B64URL = /^[A-Za-z0-9_-]{1,512}$/;
 export function parseE2eeSignal(value: unknown): E2eeSignal | null {
   if (!isRecord(value)) return null;
   if (value.kind === 'hello' && typeof value.from === 'string' && typeof value.publicKey === 'string' && B64URL.test(value.publicKey)) {
-    return { kind: 'hello', from: value.from, publicKey: value.publicKey };
+    return { kind: 'hello', from: value.from, publicKey: value.publicKey, ...(value.reply === true ? { reply: true } : {}) };
   }
   if (value.kind === 'senderKey' && isRecord(value.wrapped)) {
     const { from, to, keyIndex, iv, ciphertext } = value.wrapped;

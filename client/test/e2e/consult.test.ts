@@ -167,6 +167,9 @@ describe('consult end to end in Chromium', () => {
     browser = await launchBrowser();
     patientContext = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
     injectorContext = await browser.newContext({ viewport: DESKTOP });
+    // Generous waits: CI shares two cores between this browser, the SFU, the API and other suites.
+    patientContext.setDefaultTimeout(60_000);
+    injectorContext.setDefaultTimeout(60_000);
   });
 
   afterAll(async () => {
@@ -265,6 +268,7 @@ describe('consult end to end in Chromium', () => {
     await withDiagnostics(() => ({ patient: patientPage, injector: injectorPage }), lines, async () => {
       // The "before" photo of the earlier treatment (any PNG: a rendered page will do).
       await patientPage.goto(`${stack.patientClientUrl}/`);
+      await patientPage.getByRole('heading', { name: 'My visits' }).waitFor();
       const png = await patientPage.screenshot();
       const session = await loginUser(stack.test, practiceSlug, patient);
       await request(stack.test.api.app)
@@ -311,6 +315,7 @@ describe('consult end to end in Chromium', () => {
 
   it('compliance officer searches the audit trail, verifies the chain; admin sees users, providers and KPIs', async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
+    context.setDefaultTimeout(60_000);
     const page = await context.newPage();
     await page.goto(stack.clientUrl);
     await signIn(page, practiceSlug, compliance);

@@ -48,6 +48,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Polls until `condition` holds or `timeoutMs` passes (then the test's assertions report
+ * what was reached). Waiting on events rather than fixed sleeps keeps the test reliable on a
+ * busy machine.
+ */
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !(await condition())) await sleep(250);
+}
+
+/** Frames the sender must have encrypted before a scenario is judged. */
+const FRAMES_OBSERVED = 30;
+
 async function camera(): Promise<MediaStreamTrack> {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false });
   const [track] = stream.getVideoTracks();
@@ -135,7 +148,10 @@ async function rawWorkers(sameKey: boolean): Promise<LoopbackResult> {
       receiver.transform = new RTCRtpScriptTransform(receiverWorker, { operation: 'decrypt', mediaKind: 'video', participantId: 'sender' });
     },
   );
-  await sleep(4000);
+  await waitUntil(async () =>
+    sent.current.encryptedFrames >= FRAMES_OBSERVED &&
+    (sameKey ? (await framesDecoded(link.receiverPc)) > 0 : received.current.droppedFrames >= FRAMES_OBSERVED),
+  );
   const result = { ...received.current, encryptedFrames: sent.current.encryptedFrames, framesDecoded: await framesDecoded(link.receiverPc) };
   link.close();
   senderWorker.terminate();
@@ -187,7 +203,7 @@ async function sessions(mitm: boolean): Promise<SessionScenarioResult> {
   const b = bus.join('B');
   await a.start();
   await b.start();
-  await sleep(500);
+  await waitUntil(() => a.state.sas !== null && b.state.sas !== null);
   const link = await loopback(
     (sender) => {
       a.attachSender(sender, 'video');
@@ -196,7 +212,10 @@ async function sessions(mitm: boolean): Promise<SessionScenarioResult> {
       b.attachReceiver(receiver, 'A', 'video');
     },
   );
-  await sleep(4000);
+  await waitUntil(async () =>
+    a.state.stats.encryptedFrames >= FRAMES_OBSERVED &&
+    (mitm ? b.state.stats.droppedFrames >= FRAMES_OBSERVED : b.state.stats.decryptedFrames > 0 && (await framesDecoded(link.receiverPc)) > 0),
+  );
   const result: SessionScenarioResult = {
     framesDecoded: await framesDecoded(link.receiverPc),
     decryptedFrames: b.state.stats.decryptedFrames,
@@ -220,7 +239,7 @@ async function rotation(): Promise<RotationResult> {
   const b = bus.join('B');
   await a.start();
   await b.start();
-  await sleep(300);
+  await waitUntil(() => a.state.sas !== null && b.state.sas !== null);
   const sasBeforeJoin = sasText(a);
   const link = await loopback(
     (sender) => {
@@ -232,14 +251,17 @@ async function rotation(): Promise<RotationResult> {
   );
   const c = bus.join('C');
   await c.start();
-  await sleep(2500);
+  await waitUntil(
+    () => b.state.stats.decryptedFrames > 0 && sasText(c) !== '' && sasText(a) === sasText(c) && sasText(b) === sasText(c),
+  );
   const sasWithThree = [sasText(a), sasText(b), sasText(c)];
   const decryptedBeforeRotation = b.state.stats.decryptedFrames;
   const logBefore = bus.log.length;
   bus.leave('C');
   await a.participantLeft('C');
   await b.participantLeft('C');
-  await sleep(3500);
+  // Counters arrive once a second: wait for frames clearly sealed with the rotated key.
+  await waitUntil(() => a.state.keyIndex === 1 && b.state.stats.decryptedFrames >= decryptedBeforeRotation + FRAMES_OBSERVED);
   const keysSentToLeaverAfterLeave = bus.log
     .slice(logBefore)
     .filter((entry) => entry.to === 'C' && entry.signal.kind === 'senderKey').length;
