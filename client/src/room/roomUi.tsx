@@ -80,7 +80,8 @@ const E2EE_TEXT: Record<E2eeState['status'], string> = {
 /** E2EE state and the short authentication string both people compare out loud. */
 export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerified?: (match: boolean) => void }) {
   const [answer, setAnswer] = useState<boolean | null>(null);
-  const sasText = e2ee.sas?.map((symbol) => symbol.word).join(' ') ?? '';
+  // Symbols may be two words ("light bulb"): a bar separates them in the test hook.
+  const sasText = e2ee.sas?.map((symbol) => symbol.word).join('|') ?? '';
   return (
     <div className={`e2ee e2ee-${e2ee.status}`} role="status" aria-live="polite" data-testid="e2ee-status" data-state={e2ee.status}>
       <p>

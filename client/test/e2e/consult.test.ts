@@ -224,7 +224,7 @@ describe('consult end to end in Chromium', () => {
     await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
     await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
     const [patientSas, injectorSas] = await Promise.all([sas(patientPage), sas(injectorPage)]);
-    expect(patientSas.split(' ')).toHaveLength(5);
+    expect(patientSas.split('|')).toHaveLength(5);
     expect(patientSas).toBe(injectorSas);
     await patientPage.getByRole('button', { name: 'Codes match' }).click();
     await injectorPage.getByRole('button', { name: 'Codes match' }).click();

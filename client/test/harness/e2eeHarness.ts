@@ -187,7 +187,7 @@ class Bus {
   }
 }
 
-const sasText = (session: E2eeSession): string => (session.state.sas ?? []).map((symbol) => symbol.word).join(' ');
+const sasText = (session: E2eeSession): string => (session.state.sas ?? []).map((symbol) => symbol.word).join('|');
 
 /** Full sessions (ECDH + HKDF + wrapped sender keys) between A and B, optionally with a key-swapping relay. */
 async function sessions(mitm: boolean): Promise<SessionScenarioResult> {
