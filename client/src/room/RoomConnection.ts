@@ -89,6 +89,10 @@ export class RoomConnection {
   readonly #peers = new Map<string, PeerInfo>();
   readonly #consumers = new Map<string, Consumer>();
   readonly #producers = new Map<string, Producer>();
+  /** Remote producers announced while our transports were still being set up. */
+  #pendingProducers: ProducerInfo[] = [];
+  /** Remote producers we consume already (the join result and newProducer can overlap). */
+  readonly #consumedProducers = new Set<string>();
   #socket: RoomSocket | null = null;
   #ticket: RoomTicket | null = null;
   #device: Device | null = null;
@@ -277,7 +281,9 @@ export class RoomConnection {
       // Fresh E2EE state for this seat: others forgot our keys when we dropped.
       await this.#e2ee.restart();
       await this.#produceAll();
-      for (const producer of result.producers ?? []) await this.#consume(producer);
+      const announced = [...(result.producers ?? []), ...this.#pendingProducers];
+      this.#pendingProducers = [];
+      for (const producer of announced) await this.#consume(producer);
       this.#update({ phase: 'in_room', error: null });
     } catch (error) {
       this.#update({ phase: 'failed', error: error instanceof Error ? error.message : 'media_setup_failed' });
@@ -351,8 +357,14 @@ export class RoomConnection {
   async #consume(producer: ProducerInfo): Promise<void> {
     const device = this.#device;
     const transport = this.#recvTransport;
+    if (device === null || transport === null) {
+      // Still joining: consume it once the receive transport exists.
+      this.#pendingProducers.push(producer);
+      return;
+    }
     const peer = this.#peers.get(producer.peerId);
-    if (device === null || transport === null || peer === undefined) return;
+    if (peer === undefined || this.#consumedProducers.has(producer.producerId)) return;
+    this.#consumedProducers.add(producer.producerId);
     try {
       const info: ConsumerInfo = await this.#request('consume', {
         transportId: transport.id,
@@ -376,6 +388,7 @@ export class RoomConnection {
       this.#addRemoteTrack(peer, consumer.track);
     } catch {
       // The producer went away meanwhile; newProducer will announce replacements.
+      this.#consumedProducers.delete(producer.producerId);
     }
   }
 
@@ -409,6 +422,7 @@ export class RoomConnection {
     for (const producer of this.#producers.values()) producer.close();
     this.#consumers.clear();
     this.#producers.clear();
+    this.#consumedProducers.clear();
     this.#sendTransport?.close();
     this.#recvTransport?.close();
     this.#sendTransport = null;

@@ -83,7 +83,12 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
   // Symbols may be two words ("light bulb"): a bar separates them in the test hook.
   const sasText = e2ee.sas?.map((symbol) => symbol.word).join('|') ?? '';
   return (
-    <div className={`e2ee e2ee-${e2ee.status}`} role="status" aria-live="polite" data-testid="e2ee-status" data-state={e2ee.status}>
+    <div className={`e2ee e2ee-${e2ee.status}`} role="status" aria-live="polite" data-testid="e2ee-status"
+      data-state={e2ee.status}
+      data-encrypted={e2ee.stats.encryptedFrames}
+      data-decrypted={e2ee.stats.decryptedFrames}
+      data-dropped={e2ee.stats.droppedFrames}
+    >
       <p>
         <span aria-hidden="true">{e2ee.status === 'active' ? '🔒 ' : e2ee.status === 'failing' ? '⚠️ ' : '… '}</span>
         {E2EE_TEXT[e2ee.status]}
