@@ -53,6 +53,14 @@ describe('E2EE in Chromium', () => {
     expect(result.framesDecoded).toBeGreaterThan(0);
   });
 
+  it('works the same through the createEncodedStreams fallback (browsers without RTCRtpScriptTransform)', async () => {
+    const result = await page.evaluate(() => window.e2eeHarness.sessions(false, 'encoded-streams'));
+    expect(result.sasA).toBe(result.sasB);
+    expect(result.encryptedFrames).toBeGreaterThan(0);
+    expect(result.decryptedFrames).toBeGreaterThan(0);
+    expect(result.framesDecoded).toBeGreaterThan(0);
+  });
+
   it('exposes a key-swapping relay: SAS differ and the receiver decodes nothing', async () => {
     const result = await page.evaluate(() => window.e2eeHarness.sessions(true));
     expect(result.sasA).not.toBe(result.sasB);

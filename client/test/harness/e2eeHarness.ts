@@ -4,7 +4,7 @@
  * Built only for tests (test/harness.vite.config.ts), never shipped.
  */
 import { E2eeSession } from '../../src/e2ee/E2eeSession.js';
-import type { E2eeSignal } from '../../src/e2ee/E2eeSession.js';
+import type { E2eeSignal, TransformApi } from '../../src/e2ee/E2eeSession.js';
 import { createIdentity, toBase64Url } from '../../src/e2ee/keyAgreement.js';
 
 interface LoopbackResult {
@@ -35,7 +35,7 @@ declare global {
   interface Window {
     e2eeHarness: {
       rawWorkers: (sameKey: boolean) => Promise<LoopbackResult>;
-      sessions: (mitm: boolean) => Promise<SessionScenarioResult>;
+      sessions: (mitm: boolean, transformApi?: TransformApi) => Promise<SessionScenarioResult>;
       rotation: () => Promise<RotationResult>;
     };
   }
@@ -72,9 +72,10 @@ async function camera(): Promise<MediaStreamTrack> {
 async function loopback(
   prepareSender: (sender: RTCRtpSender) => void,
   prepareReceiver: (receiver: RTCRtpReceiver) => void,
+  configuration: Record<string, unknown> = {},
 ): Promise<{ receiverPc: RTCPeerConnection; close: () => void }> {
-  const senderPc = new RTCPeerConnection();
-  const receiverPc = new RTCPeerConnection();
+  const senderPc = new RTCPeerConnection(configuration);
+  const receiverPc = new RTCPeerConnection(configuration);
   senderPc.onicecandidate = (event) => {
     if (event.candidate) void receiverPc.addIceCandidate(event.candidate);
   };
@@ -165,8 +166,11 @@ class Bus {
   readonly log: { from: string; to: string; signal: E2eeSignal }[] = [];
   tamper: ((from: string, to: string, signal: E2eeSignal) => E2eeSignal) | null = null;
 
+  constructor(readonly transformApi: TransformApi = 'script-transform') {}
+
   join(id: string): E2eeSession {
     const session = new E2eeSession({
+      transformApi: this.transformApi,
       selfId: id,
       send: (to, signal) => {
         const targets = to === null ? [...this.sessions.keys()].filter((other) => other !== id) : [to];
@@ -190,8 +194,8 @@ class Bus {
 const sasText = (session: E2eeSession): string => (session.state.sas ?? []).map((symbol) => symbol.word).join('|');
 
 /** Full sessions (ECDH + HKDF + wrapped sender keys) between A and B, optionally with a key-swapping relay. */
-async function sessions(mitm: boolean): Promise<SessionScenarioResult> {
-  const bus = new Bus();
+async function sessions(mitm: boolean, transformApi: TransformApi = 'script-transform'): Promise<SessionScenarioResult> {
+  const bus = new Bus(transformApi);
   if (mitm) {
     // The relay answers B with its own public key in A's name: B derives a pairwise key with
     // the attacker, so A's sealed media key does not open and the SAS shown to A and B differ.
@@ -211,6 +215,7 @@ async function sessions(mitm: boolean): Promise<SessionScenarioResult> {
     (receiver) => {
       b.attachReceiver(receiver, 'A', 'video');
     },
+    a.peerConnectionSettings,
   );
   await waitUntil(async () =>
     a.state.stats.encryptedFrames >= FRAMES_OBSERVED &&
