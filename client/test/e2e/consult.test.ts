@@ -128,6 +128,7 @@ describe('consult end to end in Chromium', () => {
   let appointmentId: string;
   let treatmentId: string;
   let followUpId: string;
+  let gfeId: string;
   /** Pages stay open across tests: the session lives in the tab's sessionStorage. */
   const pages: { patient?: Page; injector?: Page } = {};
   const lines: string[] = [];
@@ -174,6 +175,14 @@ describe('consult end to end in Chromium', () => {
       kind: 'treatment',
       startsAt: new Date(Date.now() - 30 * 86_400_000),
       status: 'completed',
+    });
+    gfeId = await insertAppointment(test, practice.id, {
+      providerId: injector.id,
+      patientId: patient.id,
+      kind: 'gfe',
+      startsAt: new Date(Date.now() + 3 * 3600_000),
+      minutes: 20,
+      status: 'booked',
     });
     followUpId = await insertAppointment(test, practice.id, {
       providerId: injector.id,
@@ -330,6 +339,38 @@ describe('consult end to end in Chromium', () => {
       await patientPage.getByRole('button', { name: 'Leave visit' }).click();
       await injectorPage.getByRole('button', { name: 'End visit' }).click();
     });
+  });
+
+  it('GFE form beside the video: the injector clears a service and signs; the outcome reaches the patient record', async () => {
+    const injectorPage = pages.injector;
+    if (injectorPage === undefined) throw new Error('the consult test did not sign the injector in');
+    await withDiagnostics(() => ({ injector: injectorPage }), lines, async () => {
+      await injectorPage.goto(`${stack.clientUrl}/visit/${gfeId}`);
+      await injectorPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      await injectorPage.getByRole('button', { name: 'Continue' }).click();
+      await injectorPage.getByRole('heading', { name: 'Good Faith Exam' }).waitFor();
+      await injectorPage.getByLabel('History').fill('No prior neuromodulator treatment.');
+      await injectorPage.getByLabel('Contraindications').fill('None reported.');
+      await injectorPage.getByLabel('Service code').fill('neuromodulator');
+      await injectorPage.getByLabel('Outcome').selectOption('cleared');
+      await injectorPage.getByLabel('Valid for (days)').fill('180');
+      await injectorPage.getByRole('button', { name: 'Add service' }).click();
+      await injectorPage.getByText('neuromodulator: cleared for 180 days').waitFor();
+      await injectorPage.getByRole('button', { name: 'Save draft' }).click();
+      await injectorPage.getByText('Saved version 1').waitFor();
+      await injectorPage.getByRole('button', { name: 'Sign and lock' }).click();
+      await injectorPage.getByText('Signed and locked').first().waitFor();
+      await shot(injectorPage, '15-injector-gfe-form-signed');
+      await injectorPage.getByRole('button', { name: 'End visit' }).click();
+    });
+    const session = await loginUser(stack.test, practiceSlug, patient);
+    const outcomes = await request(stack.test.api.app)
+      .get(`/v1/patients/${patient.id}/gfe-outcomes`)
+      .set('authorization', bearer(session))
+      .expect(200);
+    expect((outcomes.body as { outcomes: { serviceCode: string; outcome: string; appointmentId: string }[] }).outcomes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ serviceCode: 'neuromodulator', outcome: 'cleared', appointmentId: gfeId })]),
+    );
   });
 
   it('compliance officer searches the audit trail, verifies the chain; admin sees users, providers and KPIs', async () => {
