@@ -13,6 +13,7 @@ const InjectorHome = lazy(() => import('../provider/InjectorHome.js'));
 const ProviderVisit = lazy(() => import('../provider/ProviderVisit.js'));
 const ComplianceConsole = lazy(() => import('../compliance/ComplianceConsole.js'));
 const AdminConsole = lazy(() => import('../admin/AdminConsole.js'));
+const ProviderDisclosure = lazy(() => import('../public/ProviderDisclosure.js'));
 
 /** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
 const IDLE_LOGOFF_MS = 15 * 60 * 1000;
@@ -113,6 +114,17 @@ export function App() {
     // Move focus to the new screen so keyboard and screen-reader users land on it.
     document.getElementById('main')?.focus();
   }, [path, user]);
+  const disclosure = matchPath('/practices/:slug/providers', path);
+  if (disclosure !== null) {
+    // Public page: the same for everyone, signed in or not.
+    return (
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <ProviderDisclosure slug={disclosure.slug ?? ''} />
+        </Suspense>
+      </main>
+    );
+  }
   if (restoring) return <p role="status">Loading…</p>;
   if (user === null) {
     return (

@@ -393,4 +393,16 @@ describe('consult end to end in Chromium', () => {
     await shot(page, '12-admin-console');
     await context.close();
   });
+
+  it('anyone can read the practice provider disclosure page without signing in', async () => {
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true });
+    context.setDefaultTimeout(60_000);
+    const page = await context.newPage();
+    await page.goto(`${stack.clientUrl}/practices/${practiceSlug}/providers`);
+    const listing = page.getByTestId('provider-disclosure');
+    await listing.getByText('Ivy Injector', { exact: false }).waitFor();
+    await listing.getByText('Licensed in: CT').waitFor();
+    await shot(page, '16-public-provider-disclosure-phone');
+    await context.close();
+  });
 });
