@@ -53,11 +53,18 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const services: ApiServices = { config, logger, dataSource, tokens, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = createAuthenticator(services);
-  const routes: RouteSpec[] = [...healthRoutes(services), ...identityRoutes(services)];
-  routes.push(...licensureRoutes(services), ...schedulingRoutes(services), ...appointmentRoutes(services), ...consentRoutes(services));
-  routes.push(...clinicalRoutes(services));
-  routes.push(...roomRoutes(services));
-  routes.push(...auditRoutes(services));
+  const routes: RouteSpec[] = [
+    ...healthRoutes(services),
+    ...identityRoutes(services),
+    ...licensureRoutes(services),
+    ...schedulingRoutes(services),
+    ...appointmentRoutes(services),
+    ...consentRoutes(services),
+    ...clinicalRoutes(services),
+    ...roomRoutes(services),
+    ...auditRoutes(services),
+  ];
+  // The OpenAPI route describes every route, itself included, so it reads the list lazily.
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 
