@@ -3,6 +3,7 @@ import type { Hash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { AUDIT_COLUMNS as C } from './auditRowQuery.js';
+import { ByteWriter } from './byteWriter.js';
 import { CopyTextDecoder } from './copyText.js';
 import type { ExportFormatter, ExportFrame } from './exportFormats.js';
 
@@ -24,6 +25,7 @@ export interface ExportDigest {
 export class AuditExportEncoder extends Transform {
   readonly #formatter: ExportFormatter;
   readonly #frame: ExportFrame;
+  readonly #writeRow: ((out: ByteWriter, fields: readonly string[]) => void) | undefined;
   readonly #decoder = new CopyTextDecoder();
   readonly #hash: Hash = createHash('sha256');
   #started = false;
@@ -37,6 +39,7 @@ export class AuditExportEncoder extends Transform {
     super();
     this.#formatter = formatter;
     this.#frame = frame;
+    this.#writeRow = formatter.rowWriter?.(frame);
   }
 
   /** True once every byte was produced (the stream flushed). */
@@ -63,6 +66,11 @@ export class AuditExportEncoder extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       const lines = this.#decoder.completeLines(chunk);
+      if (this.#writeRow !== undefined) {
+        this.#writeRows(lines, this.#writeRow, chunk.length);
+        callback();
+        return;
+      }
       // Rows are collected per input chunk and encoded once into one buffer (see #emit):
       // += would build a rope that is slow to flatten and encode.
       const parts: string[] = this.#started ? [] : [this.#formatter.prefix(this.#frame)];
@@ -84,6 +92,39 @@ export class AuditExportEncoder extends Transform {
       callback();
     } catch (error) {
       callback(error as Error);
+    }
+  }
+
+  /** Same output as the string path of _transform, written as bytes by the format. */
+  #writeRows(
+    lines: readonly string[] | null,
+    writeRow: (out: ByteWriter, fields: readonly string[]) => void,
+    chunkBytes: number,
+  ): void {
+    // Sized for FHIR (~4x the COPY text); the writer grows if a chunk needs more.
+    const out = new ByteWriter(chunkBytes * 5);
+    if (!this.#started) {
+      out.text(this.#formatter.prefix(this.#frame));
+      this.#started = true;
+    }
+    if (lines !== null) {
+      const { separator } = this.#formatter;
+      for (const line of lines) {
+        const fields = line.split('\t');
+        if (this.#rowCount > 0 && separator !== '') {
+          out.text(separator);
+        }
+        writeRow(out, fields);
+        this.#rowCount += 1;
+        this.#firstSeq ??= fields[C.seq] ?? null;
+        this.#lastSeq = fields[C.seq] ?? this.#lastSeq;
+      }
+    }
+    if (out.length > 0) {
+      const bytes = out.bytes();
+      this.#hash.update(bytes);
+      this.#byteCount += bytes.length;
+      this.push(bytes);
     }
   }
 

@@ -1,6 +1,8 @@
 import { AUDIT_COLUMNS as C, AUDIT_COLUMN_NAMES } from './auditRowQuery.js';
+import type { ByteWriter } from './byteWriter.js';
 import { decodeCopyField } from './copyText.js';
 import { fhirAuditEventJson } from './fhirAuditEvent.js';
+import { FhirEntryWriter } from './fhirEntryWriter.js';
 import type { AuditRowView } from './fhirAuditEvent.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'fhir'] as const;
@@ -25,6 +27,12 @@ export interface ExportFormatter {
   /** Placed between two rows. */
   readonly separator: string;
   row: (fields: readonly string[], frame: ExportFrame) => string;
+  /**
+   * Optional faster equivalent of `row` for one export: appends exactly the UTF-8 bytes of
+   * row(fields, frame) to a ByteWriter, for formats whose rows are large enough that
+   * building them as strings dominates.
+   */
+  rowWriter?: (frame: ExportFrame) => (out: ByteWriter, fields: readonly string[]) => void;
   suffix: string;
 }
 
@@ -142,6 +150,13 @@ const fhir: ExportFormatter = {
   separator: ',',
   row: (f, frame) =>
     `{"fullUrl":"urn:uuid:${f[C.id] ?? ''}","resource":${fhirAuditEventJson(auditRowView(f), frame.practiceId)}}`,
+  // ~1.9 kB of mostly constant JSON per row: written as bytes, see fhirEntryWriter.ts.
+  rowWriter: (frame) => {
+    const entries = new FhirEntryWriter(frame.practiceId);
+    return (out, fields) => {
+      entries.write(out, fields);
+    };
+  },
   suffix: ']}',
 };
 

@@ -158,19 +158,22 @@ export function toFhirAuditEvent(row: AuditRowView, practiceId: string): Record<
 // JSON.stringify(toFhirAuditEvent(row, practiceId)); fhirAuditEvent.test.ts checks that.
 
 const json = JSON.stringify;
-const ENTITY_TYPE_SYSTEM_OBJECT = json({
+/** @internal Shared with the byte-level writer in fhirEntryWriter.ts. */
+export const ENTITY_TYPE_SYSTEM_OBJECT = json({
   system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
   code: '2',
   display: 'System Object',
 });
-const PATIENT_ENTITY_TAIL = `,"type":${json({ system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' })},"role":${json({ system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' })}}`;
-const SOURCE_TAIL = `,"observer":{"display":"medspa-telehealth api"},"type":[${json({ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' })}]}`;
+/** @internal Shared with fhirEntryWriter.ts. */
+export const PATIENT_ENTITY_TAIL = `,"type":${json({ system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' })},"role":${json({ system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' })}}`;
+/** @internal Shared with fhirEntryWriter.ts. */
+export const SOURCE_TAIL = `,"observer":{"display":"medspa-telehealth api"},"type":[${json({ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' })}]}`;
 
 const actionFragments = new Map<string, string>();
 const roleFragments = new Map<string, string>();
 
 /** `"type":…,"subtype":[…],"action":"R"` for an action (a handful of distinct values). */
-function actionFragment(action: string): string {
+export function actionFragment(action: string): string {
   let fragment = actionFragments.get(action);
   if (fragment === undefined) {
     const subtype: Coding[] = [{ system: `${FHIR_SYSTEM_BASE}:audit-action`, code: action }];
@@ -182,7 +185,8 @@ function actionFragment(action: string): string {
   return fragment;
 }
 
-function roleFragment(role: string): string {
+/** `,"role":[…]` of the agent for a role (a handful of distinct values). */
+export function roleFragment(role: string): string {
   let fragment = roleFragments.get(role);
   if (fragment === undefined) {
     fragment = `,"role":${json([{ coding: [{ system: `${FHIR_SYSTEM_BASE}:role`, code: role }] }])}`;
@@ -205,13 +209,26 @@ function extensionJson(name: string, valueJson: string): string {
 
 const identifierSystems = new Map<string, string>();
 
-function identifierJson(kind: string, valueJson: string): string {
+/** JSON string of the identifier system for a kind of entity (user, patient, entity types). */
+export function identifierSystemJson(kind: string): string {
   let system = identifierSystems.get(kind);
   if (system === undefined) {
     system = json(`${FHIR_SYSTEM_BASE}:${kind}`);
     if (identifierSystems.size < 1_000) identifierSystems.set(kind, system);
   }
-  return `{"identifier":{"system":${system},"value":${valueJson}}}`;
+  return system;
+}
+
+function identifierJson(kind: string, valueJson: string): string {
+  return `{"identifier":{"system":${identifierSystemJson(kind)},"value":${valueJson}}}`;
+}
+
+/** `[{"type":…,"valueString":…},…]`: the metadata entries as AuditEvent.entity.detail. */
+export function detailJson(metadata: Record<string, unknown>): string {
+  const details = Object.entries(metadata).map(
+    ([type, value]) => `{"type":${json(type)},"valueString":${json(typeof value === 'string' ? value : json(value))}}`,
+  );
+  return `[${details.join(',')}]`;
 }
 
 /** JSON text of toFhirAuditEvent(row, practiceId), written directly. */
@@ -231,10 +248,7 @@ export function fhirAuditEventJson(row: AuditRowView, practiceId: string): strin
     let item = `{"type":${ENTITY_TYPE_SYSTEM_OBJECT}`;
     if (row.entityId !== null) item += `,"what":${identifierJson(row.entityType ?? 'entity', json(row.entityId))}`;
     if (row.metadata !== null) {
-      const details = Object.entries(row.metadata).map(
-        ([type, value]) => `{"type":${json(type)},"valueString":${json(typeof value === 'string' ? value : json(value))}}`,
-      );
-      item += `,"detail":[${details.join(',')}]`;
+      item += `,"detail":${detailJson(row.metadata)}`;
     }
     entities.push(`${item}}`);
   }
