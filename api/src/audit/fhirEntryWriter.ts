@@ -27,22 +27,18 @@ const SEQ_START = encode(`","extension":[${ext('audit-seq')}"`);
 const PREV_HASH_START = encode(`"},${ext('prev-hash')}"`);
 const HASH_START = encode(`"},${ext('hash')}"`);
 const QUOTE_BRACE = encode('"}');
-const REQUEST_ID_START = encode(`,${ext('request-id')}`);
-const EXTENSIONS_END = encode('],');
-const RECORDED_START = encode(',"recorded":"');
-const OUTCOME_SUCCESS = encode('","outcome":"0"');
+const REQUEST_ID_START = encode(`"},${ext('request-id')}`);
+const AGENT_START = ',"agent":[{"requestor":true';
+const OUTCOME_SUCCESS_AGENT_START = encode(`","outcome":"0"${AGENT_START}`);
 const OUTCOME_FAILURE_START = encode('","outcome":"4","outcomeDesc":');
-const AGENT_START = encode(',"agent":[{"requestor":true');
+const AGENT_START_BYTES = encode(AGENT_START);
 const WHO_START = encode(`,"who":{"identifier":{"system":${identifierSystemJson('user')},"value":"`);
 const QUOTE_BRACES = encode('"}}');
 const NETWORK_START = encode(',"network":{"address":');
 const NETWORK_END = encode(',"type":"2"}');
 const USER_AGENT_START = encode(`,"extension":[${ext('user-agent')}`);
 const BRACE_BRACKET = encode('}]');
-const SITE_START = encode('}],"source":{"site":"');
 const ENTITY_START = encode(`,"entity":[{"type":${ENTITY_TYPE_SYSTEM_OBJECT}`);
-const WHAT_START = encode(',"what":{"identifier":{"system":');
-const VALUE_START = encode(',"value":');
 const BRACES = encode('}}');
 const DETAIL_START = encode(',"detail":');
 const PATIENT_START = encode(`{"what":{"identifier":{"system":${identifierSystemJson('patient')},"value":"`);
@@ -70,6 +66,16 @@ function writeJsonString(out: ByteWriter, value: string): void {
   }
 }
 
+/** From the end of the extensions to the opening quote of `recorded`, for an action. */
+function actionSegment(action: string): string {
+  return `],${actionFragment(action)},"recorded":"`;
+}
+
+/** An entity's `what` up to its identifier value, for a kind of entity. */
+function whatSegment(kind: string): string {
+  return `,"what":{"identifier":{"system":${identifierSystemJson(kind)},"value":`;
+}
+
 /** Free-text column, COPY escapes undone; null for SQL NULL. */
 function textColumn(f: readonly string[], column: number): string | null {
   return decodeCopyField(f[column] ?? '\\N');
@@ -87,9 +93,10 @@ export class FhirEntryWriter {
   // Per-action and per-role fragments are a handful of distinct values: encoded once.
   readonly #actions = new Map<string, Buffer>();
   readonly #roles = new Map<string, Buffer>();
+  readonly #entityKinds = new Map<string, Buffer>();
 
   constructor(practiceId: string) {
-    this.#site = encode(`${practiceId}"${SOURCE_TAIL}`);
+    this.#site = encode(`}],"source":{"site":"${practiceId}"${SOURCE_TAIL}`);
   }
 
   /** The entry for one row of raw COPY columns (see AUDIT_COLUMNS). */
@@ -105,25 +112,25 @@ export class FhirEntryWriter {
     out.text(f[C.prevHash] ?? '');
     out.raw(HASH_START);
     out.text(f[C.hash] ?? '');
-    out.raw(QUOTE_BRACE);
     const requestId = textColumn(f, C.requestId);
-    if (requestId !== null) {
+    if (requestId === null) {
+      out.raw(QUOTE_BRACE);
+    } else {
       out.raw(REQUEST_ID_START);
       writeJsonString(out, requestId);
       out.byte(0x7d); // }
     }
-    out.raw(EXTENSIONS_END);
-    out.raw(this.#cached(this.#actions, textColumn(f, C.action) ?? '', actionFragment));
-    out.raw(RECORDED_START);
+    // Constant runs are merged into as few fragments as possible: each copy has a fixed cost.
+    out.raw(this.#cached(this.#actions, textColumn(f, C.action) ?? '', actionSegment));
     out.text(f[C.occurredAt] ?? '');
     const outcome = f[C.outcome] ?? '';
     if (outcome === 'success') {
-      out.raw(OUTCOME_SUCCESS);
+      out.raw(OUTCOME_SUCCESS_AGENT_START);
     } else {
       out.raw(OUTCOME_FAILURE_START);
       writeJsonString(out, outcome);
+      out.raw(AGENT_START_BYTES);
     }
-    out.raw(AGENT_START);
     const role = textColumn(f, C.actorRole);
     if (role !== null) out.raw(this.#cached(this.#roles, role, roleFragment));
     const actorUserId = plainColumn(f, C.actorUserId);
@@ -144,7 +151,6 @@ export class FhirEntryWriter {
       writeJsonString(out, userAgent);
       out.raw(BRACE_BRACKET);
     }
-    out.raw(SITE_START);
     out.raw(this.#site);
     this.#writeEntities(out, f);
     out.raw(RESOURCE_END);
@@ -160,9 +166,7 @@ export class FhirEntryWriter {
     if (described) {
       out.raw(ENTITY_START);
       if (entityId !== null) {
-        out.raw(WHAT_START);
-        out.text(identifierSystemJson(textColumn(f, C.entityType) ?? 'entity'));
-        out.raw(VALUE_START);
+        out.raw(this.#cached(this.#entityKinds, textColumn(f, C.entityType) ?? 'entity', whatSegment));
         writeJsonString(out, entityId);
         out.raw(BRACES);
       }
