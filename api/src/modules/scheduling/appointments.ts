@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Role } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -29,6 +30,18 @@ export const SCHEDULE_READERS: readonly Role[] = ['front_desk', 'admin', 'medica
 
 /** PostgreSQL exclusion_violation (Appendix A, "Class 23 — Integrity Constraint Violation"). */
 const EXCLUSION_VIOLATION = '23P01';
+/** PostgreSQL deadlock_detected (Appendix A, "Class 40 — Transaction Rollback"). */
+const DEADLOCK_DETECTED = '40P01';
+/**
+ * Two transactions inserting overlapping rows at the same instant can each wait for the
+ * other's exclusion check; PostgreSQL then aborts one of them with deadlock_detected.
+ * guardedWrite's per-provider lock rules this out for one provider's schedule; the patient
+ * constraint spans providers, so a victim there is simply tried again: it then waits for the
+ * survivor and gets a clean exclusion violation (409) or, if the survivor rolled back, the slot.
+ */
+const MAX_WRITE_ATTEMPTS = 10;
+/** Victims back off a little, with jitter, so they do not meet the same rival again at once. */
+const DEADLOCK_BACKOFF_MS = 10;
 const PROVIDER_OVERLAP_CONSTRAINT = 'appointments_no_provider_overlap';
 const PATIENT_OVERLAP_CONSTRAINT = 'appointments_no_patient_overlap';
 
@@ -137,9 +150,9 @@ function toAppointment(row: AppointmentRow): Appointment {
   };
 }
 
-function isExclusionViolation(error: unknown): error is { code: string; constraint?: string } {
+function sqlStateOf(error: unknown): unknown {
   const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  return (driverError as { code?: unknown }).code === EXCLUSION_VIOLATION;
+  return (driverError as { code?: unknown }).code;
 }
 
 function constraintOf(error: unknown): string | undefined {
@@ -155,20 +168,34 @@ export const slotTaken = (): AppError => conflict('slot_taken', 'That time is no
  * Runs one write that the exclusion constraints guard, inside a savepoint: a violation rolls
  * back only this statement (the caller's transaction stays usable) and becomes a 409.
  */
-async function guardedWrite<T>(manager: EntityManager, write: () => Promise<T>): Promise<T> {
-  await manager.query('SAVEPOINT appointment_write');
-  try {
-    const result = await write();
-    await manager.query('RELEASE SAVEPOINT appointment_write');
-    return result;
-  } catch (error) {
-    if (!isExclusionViolation(error)) throw error;
-    await manager.query('ROLLBACK TO SAVEPOINT appointment_write');
-    if (constraintOf(error) === PATIENT_OVERLAP_CONSTRAINT) {
-      throw conflict('patient_busy', 'The patient already has a visit at that time');
+async function guardedWrite<T>(manager: EntityManager, providerId: string, write: () => Promise<T>): Promise<T> {
+  // Writes to one provider's schedule take turns until commit: concurrent overlapping inserts
+  // would otherwise wait on each other's exclusion checks and deadlock (seen with 220
+  // simultaneous bookings of one slot). The loser then meets a committed row: a clean 409.
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`provider-schedule:${providerId}`]);
+  for (let attempt = 1; ; attempt += 1) {
+    await manager.query('SAVEPOINT appointment_write');
+    try {
+      const result = await write();
+      await manager.query('RELEASE SAVEPOINT appointment_write');
+      return result;
+    } catch (error) {
+      const sqlState = sqlStateOf(error);
+      if (sqlState !== EXCLUSION_VIOLATION && sqlState !== DEADLOCK_DETECTED) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT appointment_write');
+      if (sqlState === DEADLOCK_DETECTED) {
+        if (attempt < MAX_WRITE_ATTEMPTS) {
+          await setTimeout(DEADLOCK_BACKOFF_MS * attempt * (0.5 + Math.random()));
+          continue;
+        }
+        throw conflict('booking_contention', 'Too many simultaneous changes to this schedule; please try again');
+      }
+      if (constraintOf(error) === PATIENT_OVERLAP_CONSTRAINT) {
+        throw conflict('patient_busy', 'The patient already has a visit at that time');
+      }
+      if (constraintOf(error) === PROVIDER_OVERLAP_CONSTRAINT) throw slotTaken();
+      throw error;
     }
-    if (constraintOf(error) === PROVIDER_OVERLAP_CONSTRAINT) throw slotTaken();
-    throw error;
   }
 }
 
@@ -248,7 +275,7 @@ export async function bookAppointmentIn(
   });
   const occupiedFrom = new Date(startsAt.getTime() - type.bufferBeforeMinutes * MINUTE_MS);
   const occupiedTo = new Date(endsAt.getTime() + type.bufferAfterMinutes * MINUTE_MS);
-  const rows = await guardedWrite(manager, () =>
+  const rows = await guardedWrite(manager, input.providerId, () =>
     manager.query<AppointmentRow[]>(
       `INSERT INTO appointments (practice_id, appointment_type_id, provider_id, patient_id, kind, service_code,
          starts_at, ends_at, occupied, patient_state, patient_time_zone, booked_by)
@@ -385,7 +412,7 @@ export async function rescheduleAppointmentIn(
     await assertGfeClearance(manager, { patientId: current.patient_id, serviceCode: current.service_code, at: startsAt });
   }
   await requireValidLicense(manager, { providerId: current.provider_id, state: patientState, startsAt, endsAt, patientTimeZone });
-  const result = await guardedWrite(manager, () =>
+  const result = await guardedWrite(manager, current.provider_id, () =>
     manager.query<[AppointmentRow[], number]>(
       `UPDATE appointments SET starts_at = $2, ends_at = $3, occupied = tstzrange($4, $5, '[)'),
          patient_state = $6, patient_time_zone = $7, updated_at = now()
