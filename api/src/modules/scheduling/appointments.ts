@@ -1,5 +1,5 @@
 import { setTimeout } from 'node:timers/promises';
-import type { Role } from '@medspa/shared-types';
+import type { AuditAction, Role } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AuditEntry } from '../../audit/auditWriter.js';
@@ -159,6 +159,24 @@ function constraintOf(error: unknown): string | undefined {
   const driverError = (error as { driverError?: unknown }).driverError ?? error;
   const constraint = (driverError as { constraint?: unknown }).constraint;
   return typeof constraint === 'string' ? constraint : undefined;
+}
+
+/** The row an `UPDATE ... RETURNING` changed, audited as `action` in the same transaction. */
+async function auditedChange(
+  manager: EntityManager,
+  context: RequestContext,
+  action: AuditAction,
+  result: [AppointmentRow[], number],
+): Promise<Appointment> {
+  const row = result[0][0];
+  if (row === undefined) throw new Error('update returned no row');
+  await recordAudit(manager, callerOf(context).practiceId, context, {
+    action,
+    entityType: 'appointment',
+    entityId: row.id,
+    patientId: row.patient_id,
+  });
+  return toAppointment(row);
 }
 
 /** 409 slot_taken: the requested time overlaps another active appointment of the provider. */
@@ -428,15 +446,7 @@ export async function rescheduleAppointmentIn(
       ],
     ),
   );
-  const row = result[0][0];
-  if (row === undefined) throw new Error('update returned no row');
-  await recordAudit(manager, caller.practiceId, context, {
-    action: 'appointment.reschedule',
-    entityType: 'appointment',
-    entityId: row.id,
-    patientId: row.patient_id,
-  });
-  return toAppointment(row);
+  return auditedChange(manager, context, 'appointment.reschedule', result);
 }
 
 /** Reschedules in a transaction of its own; refusals leave only a failure audit event. */
@@ -470,15 +480,7 @@ export async function cancelAppointment(manager: EntityManager, context: Request
      WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
     [appointmentId, caller.userId],
   );
-  const row = result[0][0];
-  if (row === undefined) throw new Error('update returned no row');
-  await recordAudit(manager, caller.practiceId, context, {
-    action: 'appointment.cancel',
-    entityType: 'appointment',
-    entityId: row.id,
-    patientId: row.patient_id,
-  });
-  return toAppointment(row);
+  return auditedChange(manager, context, 'appointment.cancel', result);
 }
 
 /**
@@ -504,15 +506,7 @@ export async function checkInAppointment(
      WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
     [appointmentId, input.patientState],
   );
-  const row = result[0][0];
-  if (row === undefined) throw new Error('update returned no row');
-  await recordAudit(manager, caller.practiceId, context, {
-    action: 'appointment.check_in',
-    entityType: 'appointment',
-    entityId: row.id,
-    patientId: row.patient_id,
-  });
-  return toAppointment(row);
+  return auditedChange(manager, context, 'appointment.check_in', result);
 }
 
 /** How a visit ended, once its time has come. */
@@ -547,15 +541,7 @@ export async function closeAppointment(
     `UPDATE appointments SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
     [appointmentId, outcome],
   );
-  const row = result[0][0];
-  if (row === undefined) throw new Error('update returned no row');
-  await recordAudit(manager, caller.practiceId, context, {
-    action: outcome === 'completed' ? 'appointment.complete' : 'appointment.no_show',
-    entityType: 'appointment',
-    entityId: row.id,
-    patientId: row.patient_id,
-  });
-  return toAppointment(row);
+  return auditedChange(manager, context, outcome === 'completed' ? 'appointment.complete' : 'appointment.no_show', result);
 }
 
 /** One appointment, for someone entitled to it; the read is audited. */
