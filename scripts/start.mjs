@@ -68,6 +68,8 @@ function localSecrets() {
 const env = {
   ...localSecrets(),
   EMBEDDED_PG_DIR: path.join(dataDir, 'pg'),
+  // Without SMTP_URL, emails land here as .eml files (api/src/mail/mailer.ts).
+  MAIL_OUTBOX_DIR: path.join(dataDir, 'outbox'),
   // The SFU asks the local API for room-token keys, admission decisions and audit writes.
   SFU_API_URL: `http://127.0.0.1:${process.env.PORT ?? '3000'}`,
   ...process.env,

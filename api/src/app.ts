@@ -15,6 +15,7 @@ import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
 import { createLogger } from './logger.js';
+import { createMailer } from './mail/mailer.js';
 import { auditRoutes } from './modules/audit/auditRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
@@ -50,7 +51,13 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const tokens = await createTokenService(config.AUTH_SIGNING_JWK);
   const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
   await dataSource.initialize();
-  const services: ApiServices = { config, logger, dataSource, tokens, lifecycle: { shuttingDown: false } };
+  const mailer = createMailer({
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    outboxDir: config.MAIL_OUTBOX_DIR,
+    logger,
+  });
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -111,6 +118,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 /** Releases what initApp acquired. Safe to call more than once. */
 export async function shutdownApp({ services }: ApiApp): Promise<void> {
   services.lifecycle.shuttingDown = true;
+  await services.mailer.close();
   if (services.dataSource.isInitialized) {
     await services.dataSource.destroy();
   }

@@ -83,9 +83,19 @@ const configSchema = z.object({
   TURN_URIS: z.string().min(1).optional(),
   /** Validity of issued TURN credentials. */
   TURN_CREDENTIAL_TTL_SECONDS: positiveInt.max(86_400).default(3600),
+  /** Outgoing mail server (smtp:// or smtps://). Required in production; unset = .eml files in MAIL_OUTBOX_DIR. */
+  SMTP_URL: z.url().optional(),
+  /** From address of every email the API sends. */
+  MAIL_FROM: z.string().min(3).default('Medspa Telehealth <no-reply@localhost>'),
+  MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
+  /** Where people open the app: links in emails (invites, resets, join links) start with it. */
+  PUBLIC_APP_URL: z.url().default('http://127.0.0.1:8080'),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],
+}).refine((config) => config.NODE_ENV !== 'production' || config.SMTP_URL !== undefined, {
+  message: 'SMTP_URL is required in production',
+  path: ['SMTP_URL'],
 }).refine((config) => Object.hasOwn(config.DATA_KEKS, config.DATA_ACTIVE_KEK_ID), {
   message: 'DATA_ACTIVE_KEK_ID must name a key listed in DATA_KEKS',
   path: ['DATA_ACTIVE_KEK_ID'],

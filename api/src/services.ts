@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
+import type { Mailer } from './mail/mailer.js';
 import type { TokenService } from './modules/identity/tokens.js';
 
 /** Long-lived dependencies handed to route factories and services. */
@@ -11,6 +12,8 @@ export interface ApiServices {
   dataSource: DataSource;
   /** Signs/verifies the API's ES256 JWTs (access, MFA-enrolment and SFU room tokens). */
   tokens: TokenService;
+  /** Sends email (SMTP, or the outbox folder in development). */
+  mailer: Mailer;
   /** Flipped at shutdown so readiness fails before connections close. */
   lifecycle: { shuttingDown: boolean };
 }

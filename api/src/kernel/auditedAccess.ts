@@ -1,0 +1,99 @@
+import type { AuditAction, AuditOutcome } from '@medspa/shared-types';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AuditMetadata } from '../audit/auditMetadata.js';
+import { recordAudit } from '../audit/auditWriter.js';
+import { withTenant } from '../db/tenantTransaction.js';
+import { AppError } from '../errors.js';
+import type { RequestContext } from '../http/requestContext.js';
+import type { Caller } from './caller.js';
+import { callerOf } from './caller.js';
+import type { CareTeamBasis } from './careTeam.js';
+import { requireCareTeam } from './careTeam.js';
+
+/** What one audited access is about. */
+export interface AccessSpec<T> {
+  action: AuditAction;
+  entityType: string;
+  /** The record's id when known up front; `entityIdOf` names one created by the work. */
+  entityId?: string;
+  entityIdOf?: (value: T) => string;
+  /**
+   * Finds the patient the record belongs to, in the access's transaction (throwing 404
+   * when the record is not in this practice), or null for records about no patient.
+   */
+  locatePatient: (tx: EntityManager) => Promise<string | null>;
+  /**
+   * Clinical records (notes, photos, questionnaires, intake, treatments...) are read and
+   * written only by the patient's care team (kernel/careTeam.ts). Leave false for
+   * records the route's role list alone governs (schedule, consent, identity).
+   */
+  careTeam: boolean;
+  /** Non-PHI facts about the access for its success event (counts, formats). */
+  metadataOf?: (value: T) => AuditMetadata;
+}
+
+/** What the work learns from the kernel. */
+export interface AccessFacts {
+  caller: Caller;
+  patientId: string | null;
+  /** Set when `careTeam` was checked. */
+  basis: CareTeamBasis | null;
+}
+
+function refusalOutcome(error: unknown): AuditOutcome | null {
+  if (!(error instanceof AppError)) return null;
+  if (error.status === 403) return 'denied';
+  if (error.status === 404 || error.status === 409) return 'failure';
+  return null;
+}
+
+/**
+ * The one audited-access helper (house rule 5, docs/house-rules.md). In one tenant
+ * transaction: locate the patient, check the care team, run the work, write the success
+ * event. If the access is refused (403) or fails on an unknown or conflicting record
+ * (404/409), that transaction rolls back and one `denied`/`failure` event is written on
+ * its own, naming the patient when the access got that far, so refused attempts appear in
+ * the patient's access history too.
+ */
+export async function auditedAccess<T>(
+  dataSource: DataSource,
+  context: RequestContext,
+  spec: AccessSpec<T>,
+  work: (tx: EntityManager, facts: AccessFacts) => Promise<T>,
+): Promise<T> {
+  const caller = callerOf(context);
+  let located: string | null = null;
+  try {
+    return await withTenant(dataSource, caller.practiceId, async (tx) => {
+      const patientId = await spec.locatePatient(tx);
+      located = patientId;
+      const basis = spec.careTeam && patientId !== null ? await requireCareTeam(tx, caller, patientId) : null;
+      const value = await work(tx, { caller, patientId, basis });
+      const entityId = spec.entityIdOf?.(value) ?? spec.entityId;
+      const metadata = { ...(spec.metadataOf?.(value) ?? {}), ...(basis === 'break_glass' ? { access_basis: basis } : {}) };
+      await recordAudit(tx, caller.practiceId, context, {
+        action: spec.action,
+        entityType: spec.entityType,
+        ...(entityId === undefined ? {} : { entityId }),
+        patientId,
+        metadata: Object.keys(metadata).length === 0 ? null : metadata,
+      });
+      return value;
+    });
+  } catch (error) {
+    const outcome = refusalOutcome(error);
+    if (outcome !== null) {
+      const patientId: string | null = located;
+      await withTenant(dataSource, caller.practiceId, (tx) =>
+        recordAudit(tx, caller.practiceId, context, {
+          action: spec.action,
+          outcome,
+          entityType: spec.entityType,
+          ...(spec.entityId === undefined ? {} : { entityId: spec.entityId }),
+          patientId,
+        }),
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The access kernel: who is calling (`callerOf`), the care-team rule (`requireCareTeam`)
+ * and the one audited-access helper (`auditedAccess`). Layer rule (docs/house-rules.md):
+ * route -> use case (owns transaction and audit, through this kernel) -> store (SQL).
+ */
+export type { Caller } from './caller.js';
+export { callerOf } from './caller.js';
+export type { CareTeamBasis } from './careTeam.js';
+export { CARE_TEAM_LOOKBACK_MONTHS, requireCareTeam } from './careTeam.js';
+export type { AccessFacts, AccessSpec } from './auditedAccess.js';
+export { auditedAccess } from './auditedAccess.js';
