@@ -11,6 +11,8 @@ import type { RoomTokenVerifier } from './auth/roomTokens.js';
 import { RoomRegistry } from './media/RoomRegistry.js';
 import { WorkerPool } from './media/WorkerPool.js';
 import { attachSignaling } from './signaling/attachSignaling.js';
+import { DEFAULT_MEDIA_LIMITS } from './media/mediaLimits.js';
+import type { MediaLimits } from './media/mediaLimits.js';
 import type { InterServerEvents, SignalingServer, SocketData } from './signaling/socketTypes.js';
 
 export interface SfuServerOptions {
@@ -26,6 +28,8 @@ export interface SfuServerOptions {
   verifyRoomToken: RoomTokenVerifier;
   api: ApiGateway;
   logger: Logger;
+  /** Caps on media objects per peer and room (default DEFAULT_MEDIA_LIMITS). */
+  limits?: MediaLimits;
 }
 
 /** Largest signaling message accepted; mediasoup parameters are a few kilobytes at most. */
@@ -88,7 +92,7 @@ export class SfuServer {
       io,
       rooms,
       verifyRoomToken: options.verifyRoomToken,
-      services: { api: options.api, logger, listenInfos, report: (event) => { audit.report(event); } },
+      services: { api: options.api, logger, listenInfos, limits: options.limits ?? DEFAULT_MEDIA_LIMITS, report: (event) => { audit.report(event); } },
     });
 
     httpServer.listen(options.port, options.host);

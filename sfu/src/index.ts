@@ -1,7 +1,7 @@
 import { createHttpApiGateway } from './api/apiGateway.js';
 import { createServiceTokenSigner } from './api/serviceToken.js';
 import { createRoomTokenVerifier } from './auth/roomTokens.js';
-import { loadSfuConfig } from './config.js';
+import { loadSfuConfig, mediaLimitsOf } from './config.js';
 import { createSfuLogger } from './logger.js';
 import { SfuServer } from './SfuServer.js';
 
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     verifyRoomToken,
     api,
     logger,
+    limits: mediaLimitsOf(config),
   });
 
   let stopping = false;

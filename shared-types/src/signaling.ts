@@ -216,6 +216,7 @@ export const SIGNALING_ERROR_CODES = [
   'admission_unavailable',
   'room_unavailable',
   'rate_limited',
+  'limit_reached',
   'internal_error',
 ] as const;
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];

@@ -2,6 +2,7 @@ import type { RoomTokenClaims, SfuRoomEvent } from '@medspa/shared-types';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { ApiGateway } from '../api/apiGateway.js';
+import type { MediaLimits } from '../media/mediaLimits.js';
 import type { Peer } from '../media/Peer.js';
 import type { Room } from '../media/Room.js';
 
@@ -11,6 +12,8 @@ export interface SignalingServices {
   logger: Logger;
   /** Listen addresses for WebRTC transports (from SFU_LISTEN_IP / SFU_ANNOUNCED_ADDRESS). */
   listenInfos: types.TransportListenInfo[];
+  /** Caps on transports, producers and consumers per peer and per room. */
+  limits: MediaLimits;
   /** Sends an audit event to the API without blocking the request (see AuditReporter). */
   report: (event: SfuRoomEvent) => void;
 }
