@@ -6,7 +6,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { ApiGateway } from './api/apiGateway.js';
-import { AuditReporter } from './api/AuditReporter.js';
+import { AuditOutbox } from './api/AuditOutbox.js';
 import type { RoomTokenVerifier } from './auth/roomTokens.js';
 import { RoomRegistry } from './media/RoomRegistry.js';
 import { WorkerPool } from './media/WorkerPool.js';
@@ -28,6 +28,8 @@ export interface SfuServerOptions {
   verifyRoomToken: RoomTokenVerifier;
   api: ApiGateway;
   logger: Logger;
+  /** Journal of room audit events not yet acknowledged by the API (durable outbox). */
+  auditJournalPath?: string;
   /** Caps on media objects per peer and room (default DEFAULT_MEDIA_LIMITS). */
   limits?: MediaLimits;
 }
@@ -44,10 +46,10 @@ export class SfuServer {
   readonly #io: SignalingServer;
   readonly #pool: WorkerPool;
   readonly #rooms: RoomRegistry;
-  readonly #audit: AuditReporter;
+  readonly #audit: AuditOutbox;
   #closed = false;
 
-  private constructor(httpServer: http.Server, io: SignalingServer, pool: WorkerPool, rooms: RoomRegistry, audit: AuditReporter) {
+  private constructor(httpServer: http.Server, io: SignalingServer, pool: WorkerPool, rooms: RoomRegistry, audit: AuditOutbox) {
     this.#http = httpServer;
     this.#io = io;
     this.#pool = pool;
@@ -68,7 +70,7 @@ export class SfuServer {
       },
     });
     const rooms = new RoomRegistry(pool, logger);
-    const audit = new AuditReporter(options.api, logger);
+    const audit = AuditOutbox.open(options.api, logger, options.auditJournalPath === undefined ? {} : { journalPath: options.auditJournalPath });
 
     const httpServer = http.createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/health') {
@@ -128,6 +130,6 @@ export class SfuServer {
     this.#rooms.close();
     this.#pool.close();
     this.#http.closeAllConnections();
-    await this.#audit.flush();
+    await this.#audit.close();
   }
 }

@@ -60,6 +60,11 @@ const configSchema = z
       .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
       .pipe(z.array(z.url()))
       .optional(),
+    /**
+     * Journal of room audit events not yet acknowledged by the API (sfu/src/api/AuditOutbox.ts).
+     * One file per SFU process: nodes sharing a disk need distinct paths.
+     */
+    SFU_AUDIT_JOURNAL: z.string().min(1).default('.data/sfu-audit-outbox.jsonl'),
     /** Media caps (sfu/src/media/mediaLimits.ts): objects one peer, and one room, may hold. */
     SFU_MAX_TRANSPORTS_PER_PEER: z.coerce.number().int().min(2).max(64).default(DEFAULT_MEDIA_LIMITS.transportsPerPeer),
     SFU_MAX_PRODUCERS_PER_PEER: z.coerce.number().int().min(1).max(64).default(DEFAULT_MEDIA_LIMITS.producersPerPeer),

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     api,
     logger,
     limits: mediaLimitsOf(config),
+    auditJournalPath: config.SFU_AUDIT_JOURNAL,
   });
 
   let stopping = false;

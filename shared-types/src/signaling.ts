@@ -260,6 +260,8 @@ export type AdmissionCheckResult = z.infer<typeof admissionCheckResultSchema>;
 /** Room events the API writes to the audit trail (entity references only). */
 export const SFU_EVENT_TYPES = ['room.join', 'room.leave', 'room.e2ee_state'] as const;
 export const sfuRoomEventSchema = z.object({
+  /** Idempotency key: the SFU retries until acknowledged; the API writes each id once. */
+  eventId: z.uuid(),
   type: z.enum(SFU_EVENT_TYPES),
   practiceId: z.uuid(),
   appointmentId: z.uuid(),

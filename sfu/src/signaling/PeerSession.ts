@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RoomTokenClaims, SfuRoomEvent } from '@medspa/shared-types';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
@@ -14,7 +15,7 @@ export interface SignalingServices {
   listenInfos: types.TransportListenInfo[];
   /** Caps on transports, producers and consumers per peer and per room. */
   limits: MediaLimits;
-  /** Sends an audit event to the API without blocking the request (see AuditReporter). */
+  /** Sends an audit event to the API without blocking the request (see AuditOutbox). */
   report: (event: SfuRoomEvent) => void;
 }
 
@@ -29,6 +30,7 @@ export interface PeerSession {
 /** Builds a room audit event for this session. */
 export function roomEvent(session: PeerSession, type: SfuRoomEvent['type'], e2eeState?: SfuRoomEvent['e2eeState']): SfuRoomEvent {
   return {
+    eventId: randomUUID(),
     type,
     practiceId: session.room.practiceId,
     appointmentId: session.room.id,

@@ -57,6 +57,15 @@ export async function recordSfuRoomEvent(dataSource: DataSource, context: Reques
     if (facts === null) {
       throw notFound('appointment_not_found', 'No such appointment');
     }
+    const fresh = await manager.query<unknown[]>(
+      `INSERT INTO sfu_event_receipts (event_id, practice_id) VALUES ($1, $2)
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [event.eventId, event.practiceId],
+    );
+    if (fresh.length === 0) {
+      // A retry of an event already written (its acknowledgement was lost): nothing to add.
+      return;
+    }
     await recordAudit(manager, event.practiceId, context, {
       action: event.type,
       entityType: 'appointment',
