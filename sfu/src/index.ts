@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     logger,
     limits: mediaLimitsOf(config),
     auditJournalPath: config.SFU_AUDIT_JOURNAL,
+    ...(config.REDIS_URL === undefined || config.SFU_NODE_ID === undefined || config.SFU_PUBLIC_URL === undefined
+      ? {}
+      : { cluster: { redisUrl: config.REDIS_URL, nodeId: config.SFU_NODE_ID, publicUrl: config.SFU_PUBLIC_URL } }),
   });
 
   let stopping = false;

@@ -46,6 +46,14 @@ export async function decideAdmission(
       actorRole: await roleOf(manager, request.providerUserId),
       metadata: refusal === null ? { patientUserId: request.patientUserId } : { patientUserId: request.patientUserId, reason: refusal },
     });
+    if (refusal === null) {
+      // Remembered beyond the SFU node: after a move to another node the patient walks in again.
+      await manager.query(
+        `INSERT INTO room_admissions (practice_id, appointment_id, user_id, admitted_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (appointment_id, user_id) DO NOTHING`,
+        [request.practiceId, request.appointmentId, request.patientUserId, request.providerUserId],
+      );
+    }
     return refusal === null ? { allowed: true } : { allowed: false, reason: refusal };
   });
 }
