@@ -17,6 +17,8 @@ function generateLocalSecrets() {
   return {
     AUTH_SIGNING_JWK: JSON.stringify(jwk),
     EMBEDDED_PG_PASSWORD: randomBytes(24).toString('base64url'),
+    // The API's own login on the embedded database (owns nothing; api/src/db/runtimeRole.ts).
+    EMBEDDED_PG_RUNTIME_PASSWORD: randomBytes(24).toString('base64url'),
     ...generateDataKeks(),
     ...generateSfuServiceKeys(),
   };
@@ -54,6 +56,11 @@ function localSecrets() {
   if (secrets.DATA_KEKS === undefined) {
     // Secrets files from before clinical-data encryption existed gain a key once.
     Object.assign(secrets, generateDataKeks());
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  if (secrets.EMBEDDED_PG_RUNTIME_PASSWORD === undefined) {
+    // Secrets files from before the API stopped running as the database owner gain one once.
+    secrets.EMBEDDED_PG_RUNTIME_PASSWORD = randomBytes(24).toString('base64url');
     writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
   if (secrets.SFU_SERVICE_JWK === undefined) {

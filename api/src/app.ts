@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import 'reflect-metadata';
 import type { Config } from './config.js';
 import { createDataSource } from './db/dataSource.js';
+import { assertLeastPrivilege } from './db/runtimeRole.js';
 import { notFound } from './errors.js';
 import { createErrorHandler } from './http/errorHandler.js';
 import { createHttpLogger } from './http/httpLogger.js';
@@ -51,6 +52,14 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const tokens = await createTokenService(config.AUTH_SIGNING_JWK);
   const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
   await dataSource.initialize();
+  try {
+    // Least privilege (docs/operations.md): never serve requests on a login that could
+    // step around row-level security or the audit trail's append-only trigger.
+    await assertLeastPrivilege(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
     from: config.MAIL_FROM,
