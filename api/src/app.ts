@@ -49,7 +49,7 @@ const JSON_BODY_LIMIT = '256kb';
 /** Builds the API in-process (tests use it with supertest); index.ts only listens. */
 export async function initApp(config: Config, options: InitOptions): Promise<ApiApp> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const tokens = await createTokenService(config.AUTH_SIGNING_JWK);
+  const tokens = await createTokenService(config.AUTH_SIGNING_JWK, config.AUTH_PREVIOUS_JWKS);
   const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
   await dataSource.initialize();
   try {
