@@ -79,6 +79,9 @@ const env = {
   MAIL_OUTBOX_DIR: path.join(dataDir, 'outbox'),
   // The SFU asks the local API for room-token keys, admission decisions and audit writes.
   SFU_API_URL: `http://127.0.0.1:${process.env.PORT ?? '3000'}`,
+  // The client server on this host is the only proxy in front of the API; it replaces
+  // X-Forwarded-For with the browser's address (client/server/clientServer.mjs).
+  TRUST_PROXY: '127.0.0.1/32,::1/128',
   ...process.env,
 };
 

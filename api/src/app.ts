@@ -86,6 +86,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 
   const app = express();
   app.disable('x-powered-by');
+  // A hop count or the proxies' CIDRs (never `true`): req.ip, and so audit rows, sessions,
+  // consent signatures and per-IP rate limits, is the real client (http/clientAddress.ts).
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(
     helmet({
