@@ -32,8 +32,9 @@ const BODY_PARSER_CODES: Record<string, { code: string; message: string }> = {
  * passes these on with status 400 but no `type`, so they are recognised by their code.
  */
 function isDecompressionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || /^ERR_(BROTLI|ZLIB|ZSTD)/.test(code));
+  const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown };
+  // Status 400 marks it as body-parser's (a failing download stream is not the client's fault).
+  return status === 400 && typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || /^ERR_(BROTLI|ZLIB|ZSTD)/.test(code));
 }
 
 interface MappedPgError {
