@@ -11,6 +11,9 @@ import type { LoggedIn, SeededPractice } from '../fixtures/identity.js';
 import type { TestApi } from '../testApi.js';
 import { startTestApi } from '../testApi.js';
 
+// Each case starts its own API on a fresh database; on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 /** [code, the field the message names] of an error body. */
 function errorOf(body: unknown): [string, string] {
   const { code, message } = body as { code: string; message: string };

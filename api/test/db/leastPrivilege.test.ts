@@ -12,6 +12,9 @@ import { asOwner } from '../testDatabase.js';
 import type { TestApi } from '../testApi.js';
 import { startTestApi } from '../testApi.js';
 
+// Each case starts its own API on a fresh database; on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 /** Runs `work` on a plain connection as the API's login role (no `-c role=` option). */
 async function asRuntime<T>(test: TestApi, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: test.database.runtimeUrl });

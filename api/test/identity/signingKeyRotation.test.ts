@@ -14,6 +14,9 @@ import type { LoggedIn } from '../fixtures/identity.js';
 import type { TestApi } from '../testApi.js';
 import { generateSigningJwk, startTestApi } from '../testApi.js';
 
+// Each case starts its own API on a fresh database; on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 /** The public half of a private signing JWK, as an operator lists it in AUTH_PREVIOUS_JWKS. */
 async function publicHalf(privateJwkJson: string): Promise<JWK> {
   const jwk = JSON.parse(privateJwkJson) as JWK;

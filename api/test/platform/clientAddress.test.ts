@@ -6,11 +6,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
-import { createUser, seedPractice } from '../fixtures/identity.js';
+import { bearer, createUser, loginAs, seedPractice } from '../fixtures/identity.js';
 import type { SeededPractice, TestUser } from '../fixtures/identity.js';
 import { asOwner } from '../testDatabase.js';
 import type { TestApi } from '../testApi.js';
 import { startTestApi } from '../testApi.js';
+
+// Each case starts its own API on a fresh database; on a busy machine that takes seconds.
+jest.setTimeout(120_000);
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -86,6 +89,34 @@ describe('the client address the API records', () => {
       const patient = await createUser(test, practice.id, 'patient');
       await signIn(test, practice, patient, '198.51.100.66, 203.0.113.9, 10.1.2.3');
       expect(await recorded(test, patient)).toEqual({ sessionIp: '203.0.113.9', auditIp: '203.0.113.9' });
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('is what a consent e-signature records', async () => {
+    const test = await startTestApi({ TRUST_PROXY: '1' });
+    try {
+      const practice = await seedPractice(test);
+      const director = await loginAs(test, practice.slug, 'medical_director');
+      const patient = await loginAs(test, practice.slug, 'patient');
+      const drafted = await request(test.api.app)
+        .post('/v1/consent-documents')
+        .set('Authorization', bearer(director))
+        .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'Consent text for the address test' })
+        .expect(201);
+      const document = drafted.body as { id: string; bodySha256: string };
+      await request(test.api.app).post(`/v1/consent-documents/${document.id}/publish`).set('Authorization', bearer(director)).expect(200);
+      await request(test.api.app)
+        .post(`/v1/consent-documents/${document.id}/signatures`)
+        .set('Authorization', bearer(patient))
+        .set('X-Forwarded-For', '198.51.100.66, 203.0.113.44')
+        .send({ signatureName: 'Pat Example', documentSha256: document.bodySha256 })
+        .expect(201);
+      const stored = await asOwner(test.database.url, (client) =>
+        client.query<{ ip: string | null }>(`SELECT ip FROM consent_signatures WHERE patient_id = $1`, [patient.userId]),
+      );
+      expect(stored.rows.map((row) => row.ip)).toEqual(['203.0.113.44']);
     } finally {
       await test.close();
     }
