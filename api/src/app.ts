@@ -14,6 +14,7 @@ import { mountRoutes } from './http/mountRoutes.js';
 import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
+import { routeRefusalAuditor } from './kernel/refusalAudit.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { auditRoutes } from './modules/audit/auditRoutes.js';
@@ -105,7 +106,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   // SFU-to-API calls (admission checks, room audit events), behind the SFU's service token.
   app.use(await sfuServiceRouter(services));
   const router = express.Router();
-  mountRoutes(router, routes, authenticate);
+  mountRoutes(router, routes, authenticate, routeRefusalAuditor(services.dataSource));
   app.use(router);
   app.use(() => {
     throw notFound('route_not_found', 'No such endpoint');

@@ -18,6 +18,14 @@ export interface AccessSpec<T> {
   entityId?: string;
   entityIdOf?: (value: T) => string;
   /**
+   * The success event's entity type when the work creates a record of another kind than
+   * the one addressed (a photo uploaded to an appointment): the refusal event keeps
+   * `entityType`/`entityId`, the success event names the new record.
+   */
+  createdEntityType?: string;
+  /** The 404 code a patient gets for another patient's record (default `patient_not_found`). */
+  notFoundCode?: string;
+  /**
    * Finds the patient the record belongs to, in the access's transaction (throwing 404
    * when the record is not in this practice), or null for records about no patient.
    */
@@ -43,7 +51,7 @@ export interface AccessFacts {
 function refusalOutcome(error: unknown): AuditOutcome | null {
   if (!(error instanceof AppError)) return null;
   if (error.status === 403) return 'denied';
-  if (error.status === 404 || error.status === 409) return 'failure';
+  if (error.status === 404 || error.status === 409 || error.status === 422) return 'failure';
   return null;
 }
 
@@ -67,13 +75,13 @@ export async function auditedAccess<T>(
     return await withTenant(dataSource, caller.practiceId, async (tx) => {
       const patientId = await spec.locatePatient(tx);
       located = patientId;
-      const basis = spec.careTeam && patientId !== null ? await requireCareTeam(tx, caller, patientId) : null;
+      const basis = spec.careTeam && patientId !== null ? await requireCareTeam(tx, caller, patientId, { notFoundCode: spec.notFoundCode }) : null;
       const value = await work(tx, { caller, patientId, basis });
       const entityId = spec.entityIdOf?.(value) ?? spec.entityId;
       const metadata = { ...(spec.metadataOf?.(value) ?? {}), ...(basis === 'break_glass' ? { access_basis: basis } : {}) };
       await recordAudit(tx, caller.practiceId, context, {
         action: spec.action,
-        entityType: spec.entityType,
+        entityType: spec.entityIdOf !== undefined && spec.createdEntityType !== undefined ? spec.createdEntityType : spec.entityType,
         ...(entityId === undefined ? {} : { entityId }),
         patientId,
         metadata: Object.keys(metadata).length === 0 ? null : metadata,

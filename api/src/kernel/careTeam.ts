@@ -11,6 +11,12 @@ export type CareTeamBasis = 'self' | 'care_team' | 'role_policy' | 'break_glass'
 /** How far back an appointment keeps an injector on a patient's care team. */
 export const CARE_TEAM_LOOKBACK_MONTHS = 12;
 
+/** How a refusal reads to the caller. */
+export interface CareTeamOptions {
+  /** The 404 code a patient gets for someone else's record (default `patient_not_found`). */
+  notFoundCode?: string | undefined;
+}
+
 /**
  * Minimum necessary (45 CFR 164.502(b)): decides whether `caller` may read or write the
  * clinical records of `patientId` in the current tenant transaction.
@@ -20,10 +26,15 @@ export const CARE_TEAM_LOOKBACK_MONTHS = 12;
  * - a medical director: every patient of the practice (they supervise and review charts);
  * - anyone else: 403 `not_on_care_team`.
  */
-export async function requireCareTeam(tx: EntityManager, caller: Caller, patientId: string): Promise<CareTeamBasis> {
+export async function requireCareTeam(
+  tx: EntityManager,
+  caller: Caller,
+  patientId: string,
+  options: CareTeamOptions = {},
+): Promise<CareTeamBasis> {
   switch (caller.role) {
     case 'patient':
-      if (caller.userId !== patientId) throw notFound('patient_not_found', 'Not found');
+      if (caller.userId !== patientId) throw notFound(options.notFoundCode ?? 'patient_not_found', 'Not found');
       return 'self';
     case 'medical_director':
       return 'role_policy';

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { AppError, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { callerOf } from '../licensure/access.js';
 import { documentTextSchema, labelSchema } from '../scheduling/inputSchemas.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** Telehealth consent is a separate document from treatment consent (SPEC "Patients"). */
 export const CONSENT_KINDS = ['telehealth', 'treatment'] as const;

@@ -1,4 +1,3 @@
-import { PROVIDER_ROLES } from '@medspa/shared-types';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
@@ -7,9 +6,9 @@ import type { RecordBinding } from '../../crypto/envelope.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { loadAppointment, requireCaller, requireNotCancelled, requirePatientAccess } from '../records/clinicalAccess.js';
+import { loadAppointment, requireNotCancelled } from '../records/clinicalAccess.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 const severity = z.enum(['none', 'mild', 'moderate', 'severe']);
 
@@ -54,7 +53,7 @@ export async function submitQuestionnaire(
   context: RequestContext,
   input: { appointmentId: string; answers: SymptomAnswers },
 ): Promise<QuestionnaireView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
     const appointment = await loadAppointment(manager, input.appointmentId);
     if (caller.role !== 'patient') {
@@ -109,13 +108,31 @@ export async function readQuestionnaire(
   context: RequestContext,
   input: { appointmentId: string },
 ): Promise<QuestionnaireView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'questionnaire.read', entityType: 'appointment', entityId: input.appointmentId },
-    async (manager, attempt) => {
+    {
+      action: 'questionnaire.read',
+      entityType: 'appointment',
+      entityId: input.appointmentId,
+      createdEntityType: 'symptom_questionnaire',
+      entityIdOf: (view) => view.id,
+      locatePatient: async (tx) => {
+        const rows = await tx.query<{ patient_id: string }[]>(
+          `SELECT patient_id FROM symptom_questionnaires WHERE appointment_id = $1`,
+          [input.appointmentId],
+        );
+        const row = rows[0];
+        if (row === undefined) {
+          throw notFound('questionnaire_not_found', 'No answers for this visit');
+        }
+        return row.patient_id;
+      },
+      careTeam: true,
+      notFoundCode: 'questionnaire_not_found',
+    },
+    async (manager) => {
       const rows = await manager.query<
         { id: string; patient_id: string; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer; submitted_at: Date }[]
       >(
@@ -127,17 +144,9 @@ export async function readQuestionnaire(
       if (row === undefined) {
         throw notFound('questionnaire_not_found', 'No answers for this visit');
       }
-      attempt.patientId = row.patient_id;
-      requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES, 'questionnaire_not_found');
       const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
       const plaintext = open(dataKey, { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, binding(caller.practiceId, row.id));
       const answers = symptomAnswersSchema.parse(JSON.parse(plaintext.toString('utf8')) as unknown);
-      await recordAudit(manager, caller.practiceId, context, {
-        action: 'questionnaire.read',
-        entityType: 'symptom_questionnaire',
-        entityId: row.id,
-        patientId: row.patient_id,
-      });
       return {
         id: row.id,
         appointmentId: input.appointmentId,

@@ -6,7 +6,8 @@ import { AppError } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { GfeOutcome, ServiceAssessment } from '../notes/noteContent.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { requireCaller, requirePatientAccess, requirePatientInPractice } from '../records/clinicalAccess.js';
+import { requirePatientAccess, requirePatientInPractice } from '../records/clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -140,7 +141,7 @@ export async function listGfeOutcomes(
   context: RequestContext,
   input: { patientId: string },
 ): Promise<GfeOutcomeView[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requirePatientAccess(caller, input.patientId, GFE_READERS);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     await requirePatientInPractice(manager, input.patientId);

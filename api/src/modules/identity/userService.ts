@@ -4,11 +4,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
-import { conflict, notFound, unauthorized } from '../../errors.js';
-import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import { conflict, notFound } from '../../errors.js';
+import type { RequestContext } from '../../http/requestContext.js';
 import type { PasswordHasher } from './passwords.js';
 import { findPracticeIdBySlug } from './practices.js';
 import { revokeUserSessions } from './sessions.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** A user as the API returns it. Password hashes and TOTP secrets never leave this module. */
 export interface UserView {
@@ -50,14 +51,6 @@ function toView(raw: unknown): UserView {
     disabled: row.disabled_at !== null,
     mfaEnrolled: row.totp_enabled_at !== null,
   };
-}
-
-/** Signed-in caller, for services behind authenticated routes. */
-export function requireAuth(context: RequestContext): AuthContext {
-  if (context.auth === null) {
-    throw unauthorized();
-  }
-  return context.auth;
 }
 
 /** Patient rows are PHI about that patient: audit events name them as the patient. */
@@ -108,7 +101,7 @@ export async function createUser(
   context: RequestContext,
   input: NewUserInput,
 ): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, async (manager) => {
     const user = await insertUser(manager, passwords, auth.practiceId, input);
     await recordAudit(manager, auth.practiceId, context, {
@@ -167,13 +160,13 @@ async function readUser(manager: EntityManager, context: RequestContext, practic
 
 /** The caller's own profile. */
 export async function getMe(dataSource: DataSource, context: RequestContext): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, (manager) => readUser(manager, context, auth.practiceId, auth.userId));
 }
 
 /** One user of the caller's practice (another practice's id is simply not found). */
 export async function getUser(dataSource: DataSource, context: RequestContext, userId: string): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, (manager) => readUser(manager, context, auth.practiceId, userId));
 }
 
@@ -189,7 +182,7 @@ export async function listUsers(
   context: RequestContext,
   input: ListUsersInput,
 ): Promise<{ users: UserView[] }> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, async (manager) => {
     const rows = await manager.query<unknown[]>(
       `SELECT ${USER_COLUMNS} FROM users WHERE ($1::text IS NULL OR role = $1)
@@ -219,7 +212,7 @@ export async function updateUser(
   userId: string,
   input: UpdateUserInput,
 ): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   // uuids compare case-insensitively in SQL, so compare them that way here too.
   if (userId.toLowerCase() === auth.userId.toLowerCase()) {
     throw conflict('cannot_modify_self', 'Ask another admin to change your own account');

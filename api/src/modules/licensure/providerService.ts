@@ -4,8 +4,9 @@ import { AppError, conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { calendarDateSchema, labelSchema, timeZoneSchema } from '../scheduling/inputSchemas.js';
 import { calendarDateAt, formatCalendarDate } from '../scheduling/zonedTime.js';
-import { callerOf, isProviderRole, requireSelfOrStaff } from './access.js';
+import { isProviderRole, requireSelfOrStaff } from './access.js';
 import { usStateSchema } from './usStates.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** Clinical credentials a medspa provider can hold (SPEC "Roles"). */
 export const CREDENTIALS = ['RN', 'NP', 'PA', 'MD', 'DO'] as const;

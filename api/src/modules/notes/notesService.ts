@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../../audit/auditWriter.js';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
 import { open, seal } from '../../crypto/envelope.js';
 import type { RecordBinding, SealedData } from '../../crypto/envelope.js';
-import { withTenant } from '../../db/tenantTransaction.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
-import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { loadAppointment, requireCaller, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { loadAppointment, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
 import { noteBodySchema } from './noteContent.js';
 import type { GfeContent, NoteBody, NoteTemplate } from './noteContent.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 /** AAD purposes (api/src/crypto/envelope.ts): a version can never pass for an addendum. */
 const VERSION_PURPOSE = 'clinical_note_version';
@@ -126,6 +124,16 @@ function parseBody(template: NoteTemplate, content: unknown): NoteBody {
   return result.data;
 }
 
+/** The patient a note belongs to (404 `note_not_found` outside this practice). */
+async function patientOfNote(manager: EntityManager, noteId: string): Promise<string> {
+  const rows = await manager.query<{ patient_id: string }[]>(`SELECT patient_id FROM clinical_notes WHERE id = $1`, [noteId]);
+  const row = rows[0];
+  if (row === undefined) {
+    throw notFound('note_not_found', 'No such note');
+  }
+  return row.patient_id;
+}
+
 async function loadNote(manager: EntityManager, noteId: string, lock = false): Promise<NoteRow> {
   const rows = await manager.query<NoteRow[]>(
     `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
@@ -186,21 +194,6 @@ function contentOf(template: NoteTemplate, plaintext: Buffer): NoteBody['content
   return noteBodySchema.parse({ template, content: JSON.parse(plaintext.toString('utf8')) as unknown }).content;
 }
 
-async function audit(
-  manager: EntityManager,
-  context: RequestContext,
-  caller: AuthContext,
-  note: Pick<NoteRow, 'id' | 'patient_id'>,
-  action: 'note.read' | 'note.write' | 'note.sign' | 'note.addendum',
-): Promise<void> {
-  await recordAudit(manager, caller.practiceId, context, {
-    action,
-    entityType: 'clinical_note',
-    entityId: note.id,
-    patientId: note.patient_id,
-  });
-}
-
 function requireAuthor(caller: AuthContext, note: NoteRow): void {
   if (note.author_id !== caller.userId) {
     throw forbidden('not_note_author', 'Only the note author may change or sign it');
@@ -224,16 +217,22 @@ export interface CreateNoteInput {
  * to a GFE appointment.
  */
 export async function createNote(deps: ClinicalDeps, context: RequestContext, input: CreateNoteInput): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.write', entityType: 'appointment', entityId: input.appointmentId },
-    async (manager, attempt) => {
+    {
+      action: 'note.write',
+      entityType: 'appointment',
+      entityId: input.appointmentId,
+      createdEntityType: 'clinical_note',
+      entityIdOf: (note) => note.id,
+      locatePatient: async (tx) => (await loadAppointment(tx, input.appointmentId)).patientId,
+      careTeam: true,
+    },
+    async (manager) => {
       const appointment = await loadAppointment(manager, input.appointmentId);
-      attempt.patientId = appointment.patientId;
       requireNotCancelled(appointment);
       if (appointment.providerId !== caller.userId && caller.role !== 'medical_director') {
         throw forbidden('not_your_appointment', 'Only the appointment provider or a medical director may write its note');
@@ -261,7 +260,6 @@ export async function createNote(deps: ClinicalDeps, context: RequestContext, in
         throw conflict('note_exists', 'This appointment already has a note');
       }
       await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
-      await audit(manager, context, caller, note, 'note.write');
       return { ...metaOf(note), content: input.body.content, addenda: [] };
     },
   );
@@ -276,16 +274,21 @@ export interface SaveDraftInput {
 
 /** Saves a draft as a new encrypted version (earlier versions stay readable). */
 export async function saveDraft(deps: ClinicalDeps, context: RequestContext, input: SaveDraftInput): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.write', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.write',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
-      attempt.patientId = note.patient_id;
       requireAuthor(caller, note);
       requireDraft(note);
       if (note.current_version !== input.expectedVersion) {
@@ -300,7 +303,6 @@ export async function saveDraft(deps: ClinicalDeps, context: RequestContext, inp
       );
       const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
       await insertVersion(manager, note, dataKey, version, body, caller.userId);
-      await audit(manager, context, caller, note, 'note.write');
       return { ...metaOf(updated), content: body.content, addenda: [] };
     },
   );
@@ -328,19 +330,23 @@ async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: Not
 
 /** Reads a note's current version and addenda (providers only; audited `note.read`). */
 export async function getNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, NOTE_READERS);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      attempt.patientId = note.patient_id;
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
       const addenda = await readAddenda(manager, deps, note);
-      await audit(manager, context, caller, note, 'note.read');
       return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
     },
   );
@@ -352,22 +358,27 @@ export async function getNote(deps: ClinicalDeps, context: RequestContext, input
  * other patients' notes. Audited `note.read` with the patient as actor.
  */
 export async function getOwnSignedNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, ['patient']);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      if (note.patient_id !== caller.userId || note.signed_at === null) {
+      // The kernel already kept other patients out; drafts are not yet part of the record.
+      if (note.signed_at === null) {
         throw notFound('note_not_found', 'No such note');
       }
-      attempt.patientId = note.patient_id;
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
       const addenda = await readAddenda(manager, deps, note);
-      await audit(manager, context, caller, note, 'note.read');
       return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
     },
   );
@@ -379,21 +390,25 @@ export async function listNoteVersions(
   context: RequestContext,
   input: { noteId: string },
 ): Promise<NoteVersionMeta[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, NOTE_READERS);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      attempt.patientId = note.patient_id;
       const rows = await manager.query<{ version: number; created_by: string; created_at: Date }[]>(
         `SELECT version, created_by, created_at FROM clinical_note_versions WHERE note_id = $1 ORDER BY version`,
         [note.id],
       );
-      await audit(manager, context, caller, note, 'note.read');
       return rows.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at.toISOString() }));
     },
   );
@@ -405,18 +420,22 @@ export async function getNoteVersion(
   context: RequestContext,
   input: { noteId: string; version: number },
 ): Promise<{ version: number; content: NoteBody['content'] }> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, NOTE_READERS);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      attempt.patientId = note.patient_id;
       const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
-      await audit(manager, context, caller, note, 'note.read');
       return { version: input.version, content: contentOf(note.template, plaintext) };
     },
   );
@@ -444,16 +463,21 @@ export async function signNote(
   context: RequestContext,
   input: { noteId: string; expectedVersion: number },
 ): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.sign', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.sign',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
-      attempt.patientId = note.patient_id;
       requireAuthor(caller, note);
       requireDraft(note);
       if (note.current_version !== input.expectedVersion) {
@@ -481,7 +505,6 @@ export async function signNote(
          WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
         [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
       );
-      await audit(manager, context, caller, note, 'note.sign');
       return { ...metaOf(signed), content, addenda: [] };
     },
   );
@@ -493,16 +516,21 @@ export async function addAddendum(
   context: RequestContext,
   input: { noteId: string; text: string },
 ): Promise<AddendumView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.addendum', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.addendum',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
-      attempt.patientId = note.patient_id;
       if (note.signed_at === null) {
         throw conflict('note_not_signed', 'Addenda follow signing; edit the draft instead');
       }
@@ -520,7 +548,6 @@ export async function addAddendum(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING signed_at`,
         [id, caller.practiceId, note.id, caller.userId, sealed.iv, sealed.ciphertext, sealed.authTag, digest],
       );
-      await audit(manager, context, caller, note, 'note.addendum');
       return { id, authorId: caller.userId, text: input.text, signedAt: (rows[0]?.signed_at ?? new Date()).toISOString(), signedDigest: digest };
     },
   );
@@ -532,21 +559,28 @@ export async function listPatientNotes(
   context: RequestContext,
   input: { patientId: string },
 ): Promise<NoteMeta[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   // Patients read their visits through visit summaries, which show the patient-facing part.
   requireRole(caller, NOTE_READERS);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    await requirePatientInPractice(manager, input.patientId);
-    const rows = await manager.query<NoteRow[]>(
-      `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
-      [input.patientId],
-    );
-    await recordAudit(manager, caller.practiceId, context, {
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    {
       action: 'note.list',
       entityType: 'patient',
       entityId: input.patientId,
-      patientId: input.patientId,
-    });
-    return rows.map(metaOf);
-  });
+      locatePatient: async (tx) => {
+        await requirePatientInPractice(tx, input.patientId);
+        return input.patientId;
+      },
+      careTeam: true,
+    },
+    async (manager) => {
+      const rows = await manager.query<NoteRow[]>(
+        `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
+        [input.patientId],
+      );
+      return rows.map(metaOf);
+    },
+  );
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../http/requestContext.js';
 import { noteBodySchema } from '../notes/noteContent.js';
 import type { NoteTemplate } from '../notes/noteContent.js';
 import type { ClinicalDeps } from './clinicalAccess.js';
-import { requireCaller } from './clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** What a patient sees of one visit: what was done, decisions, and what comes next. */
 export interface VisitSummary {
@@ -53,7 +53,7 @@ interface VisitRow {
  * Audited as one `visit_summary.read` of the patient's record.
  */
 export async function listOwnVisitSummaries(deps: ClinicalDeps, context: RequestContext): Promise<VisitSummary[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }

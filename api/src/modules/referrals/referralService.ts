@@ -6,7 +6,8 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { requireCaller, requirePatientAccess, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { requirePatientAccess, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 export const referralInputSchema = z.strictObject({
   recipientName: z.string().trim().min(1).max(200),
@@ -84,7 +85,7 @@ export async function requestReferral(
   context: RequestContext,
   input: { patientId: string; referral: ReferralInput },
 ): Promise<ReferralView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     await requirePatientInPractice(manager, input.patientId);
@@ -118,7 +119,7 @@ export async function requestReferral(
 
 /** The signed-in patient's referrals (pending ones await their decision). */
 export async function listOwnReferrals({ dataSource }: ClinicalDeps, context: RequestContext): Promise<ReferralView[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }
@@ -146,7 +147,7 @@ export async function decideReferral(
   context: RequestContext,
   input: { referralId: string; decision: 'authorize' | 'decline' },
 ): Promise<ReferralView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }
@@ -188,7 +189,7 @@ export async function accountingOfDisclosures(
   context: RequestContext,
   input: { patientId: string },
 ): Promise<DisclosureEntry[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requirePatientAccess(caller, input.patientId, DISCLOSURE_READERS);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     await requirePatientInPractice(manager, input.patientId);

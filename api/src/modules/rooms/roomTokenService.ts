@@ -6,8 +6,8 @@ import { conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { TOKEN_AUDIENCES } from '../identity/tokens.js';
 import type { TokenService } from '../identity/tokens.js';
-import { callerOf } from '../licensure/access.js';
 import { ACTIVE_STATUSES, appointmentFacts } from '../scheduling/appointments.js';
+import { callerOf } from '../../kernel/index.js';
 
 export interface RoomTokenGrant {
   token: string;

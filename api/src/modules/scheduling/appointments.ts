@@ -7,7 +7,7 @@ import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
-import { callerOf, isProviderRole } from '../licensure/access.js';
+import { isProviderRole } from '../licensure/access.js';
 import { assertGfeClearance } from '../gfe/gfeService.js';
 import { getProviderProfile, requireValidLicense } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
@@ -17,6 +17,7 @@ import { isWithinWorkingHours } from './availability.js';
 import { instantSchema, timeZoneSchema } from './inputSchemas.js';
 import type { LocalDisplay } from './zonedTime.js';
 import { toLocalDisplay } from './zonedTime.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** Statuses that hold the provider's time; the exclusion constraints apply to exactly these. */
 export const ACTIVE_STATUSES = ['booked', 'checked_in', 'in_progress'] as const;
