@@ -59,7 +59,7 @@ function refusalOutcome(error: unknown): AuditOutcome | null {
  * The one audited-access helper (house rule 5, docs/house-rules.md). In one tenant
  * transaction: locate the patient, check the care team, run the work, write the success
  * event. If the access is refused (403) or fails on an unknown or conflicting record
- * (404/409), that transaction rolls back and one `denied`/`failure` event is written on
+ * (404/409/422), that transaction rolls back and one `denied`/`failure` event is written on
  * its own, naming the patient when the access got that far, so refused attempts appear in
  * the patient's access history too.
  */

@@ -7,7 +7,7 @@ import { conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { requirePatientAccess, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
-import { callerOf } from '../../kernel/index.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 export const referralInputSchema = z.strictObject({
   recipientName: z.string().trim().min(1).max(200),
@@ -87,8 +87,22 @@ export async function requestReferral(
 ): Promise<ReferralView> {
   const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
-  return withTenant(dataSource, caller.practiceId, async (manager) => {
-    await requirePatientInPractice(manager, input.patientId);
+  return auditedAccess(
+    dataSource,
+    context,
+    {
+      action: 'referral.request',
+      entityType: 'patient',
+      entityId: input.patientId,
+      createdEntityType: 'referral',
+      entityIdOf: (view) => view.id,
+      locatePatient: async (tx) => {
+        await requirePatientInPractice(tx, input.patientId);
+        return input.patientId;
+      },
+      careTeam: true,
+    },
+    async (manager) => {
     const { referral } = input;
     const rows = await manager.query<ReferralRow[]>(
       `INSERT INTO referrals (practice_id, patient_id, requested_by, recipient_name, recipient_address, purpose, information_disclosed)
@@ -107,14 +121,9 @@ export async function requestReferral(
     if (row === undefined) {
       throw new Error('referral insert returned no row');
     }
-    await recordAudit(manager, caller.practiceId, context, {
-      action: 'referral.request',
-      entityType: 'referral',
-      entityId: row.id,
-      patientId: input.patientId,
-    });
     return viewOf(row);
-  });
+    },
+  );
 }
 
 /** The signed-in patient's referrals (pending ones await their decision). */
