@@ -18,6 +18,7 @@ import { routeRefusalAuditor } from './kernel/refusalAudit.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { auditRoutes } from './modules/audit/auditRoutes.js';
+import { careTeamRoutes } from './modules/careteam/careTeamRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
@@ -71,6 +72,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...clinicalRoutes(services),
     ...roomRoutes(services),
     ...auditRoutes(services),
+    ...careTeamRoutes(services),
   ];
   // The OpenAPI route describes every route, itself included, so it reads the list lazily.
   routes.push(...platformRoutes(() => routes));
