@@ -70,6 +70,7 @@ export const AUDIT_ACTIONS = [
   'user.role_change',
   'user.mfa_reset',
   'user.disable',
+  'user.enable',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

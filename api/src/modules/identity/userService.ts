@@ -194,6 +194,38 @@ export async function listUsers(
   });
 }
 
+/**
+ * Governance events (who may do what changed): one per effective change, so a review can
+ * search role changes, MFA resets and disabled accounts directly. Roles and flags only.
+ */
+async function auditGovernanceChanges(
+  manager: EntityManager,
+  practiceId: string,
+  context: RequestContext,
+  user: UserView,
+  before: { role: Role; disabled: boolean; mfa_enrolled: boolean },
+  input: UpdateUserInput,
+): Promise<void> {
+  const target = { entityType: 'user', entityId: user.id, patientId: patientIdOf(user) };
+  if (input.role !== undefined && input.role !== before.role) {
+    await recordAudit(manager, practiceId, context, {
+      action: 'user.role_change',
+      ...target,
+      metadata: { from_role: before.role, to_role: input.role },
+    });
+  }
+  if (input.disabled !== undefined && input.disabled !== before.disabled) {
+    await recordAudit(manager, practiceId, context, { action: input.disabled ? 'user.disable' : 'user.enable', ...target });
+  }
+  if (input.resetMfa === true) {
+    await recordAudit(manager, practiceId, context, {
+      action: 'user.mfa_reset',
+      ...target,
+      metadata: { was_enrolled: before.mfa_enrolled },
+    });
+  }
+}
+
 export interface UpdateUserInput {
   role?: Role | undefined;
   disabled?: boolean | undefined;
@@ -218,6 +250,15 @@ export async function updateUser(
     throw conflict('cannot_modify_self', 'Ask another admin to change your own account');
   }
   return withTenant(dataSource, auth.practiceId, async (manager) => {
+    const before = (
+      await manager.query<{ role: Role; disabled: boolean; mfa_enrolled: boolean }[]>(
+        `SELECT role, disabled_at IS NOT NULL AS disabled, totp_enabled_at IS NOT NULL AS mfa_enrolled FROM users WHERE id = $1 FOR UPDATE`,
+        [userId],
+      )
+    )[0];
+    if (before === undefined) {
+      throw notFound('user_not_found', 'No such user');
+    }
     const rows = await manager.query<unknown[]>(
       // Wrapped in a CTE so the driver returns plain rows (TypeORM reshapes UPDATE results).
       `WITH changed AS (
@@ -253,6 +294,7 @@ export async function updateUser(
         mfaReset: input.resetMfa === true,
       },
     });
+    await auditGovernanceChanges(manager, auth.practiceId, context, user, before, input);
     return user;
   });
 }
