@@ -24,7 +24,7 @@ import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUp
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
-import { createTokenService } from './modules/identity/tokens.js';
+import { createTokenService } from './auth/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';

@@ -3,6 +3,7 @@ import type { Role } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/auditWriter.js';
+import { isUniqueViolation } from '../../db/pgErrors.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
@@ -62,10 +63,6 @@ export interface NewUserInput {
   password: string;
   givenName: string;
   familyName: string;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
 
 async function insertUser(

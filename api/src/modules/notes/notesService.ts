@@ -2,20 +2,16 @@ import { createHash } from 'node:crypto';
 import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
-import { open, seal } from '../../crypto/envelope.js';
-import type { RecordBinding, SealedData } from '../../crypto/envelope.js';
+import type { SealedData } from '../../crypto/envelope.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { loadAppointment, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { noteContentOf, openAddendum, openNoteVersion, sealAddendum, sealNoteVersion } from './noteCipher.js';
 import { noteBodySchema } from './noteContent.js';
 import type { GfeContent, NoteBody, NoteTemplate } from './noteContent.js';
 import { auditedAccess, callerOf } from '../../kernel/index.js';
-
-/** AAD purposes (api/src/crypto/envelope.ts): a version can never pass for an addendum. */
-const VERSION_PURPOSE = 'clinical_note_version';
-const ADDENDUM_PURPOSE = 'clinical_note_addendum';
 
 /** Who reads full clinical notes: the licensed providers of the practice. */
 const NOTE_READERS = PROVIDER_ROLES;
@@ -100,14 +96,6 @@ function sealedOf(row: SealedRow): SealedData {
   return { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag };
 }
 
-function versionBinding(note: Pick<NoteRow, 'practice_id' | 'id'>, version: number): RecordBinding {
-  return { purpose: VERSION_PURPOSE, practiceId: note.practice_id, recordId: note.id, version };
-}
-
-function addendumBinding(practiceId: string, addendumId: string): RecordBinding {
-  return { purpose: ADDENDUM_PURPOSE, practiceId, recordId: addendumId, version: 0 };
-}
-
 function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -164,7 +152,7 @@ async function insertVersion(
   body: NoteBody,
   authorId: string,
 ): Promise<void> {
-  const sealed = seal(dataKey, Buffer.from(JSON.stringify(body.content), 'utf8'), versionBinding(note, version));
+  const sealed = sealNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, body.content);
   await manager.query(
     `INSERT INTO clinical_note_versions (practice_id, note_id, version, iv, ciphertext, auth_tag, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -187,11 +175,7 @@ async function readVersionPlaintext(
     throw notFound('note_version_not_found', 'No such note version');
   }
   const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-  return open(dataKey, sealedOf(row), versionBinding(note, version));
-}
-
-function contentOf(template: NoteTemplate, plaintext: Buffer): NoteBody['content'] {
-  return noteBodySchema.parse({ template, content: JSON.parse(plaintext.toString('utf8')) as unknown }).content;
+  return openNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, sealedOf(row));
 }
 
 function requireAuthor(caller: AuthContext, note: NoteRow): void {
@@ -322,7 +306,7 @@ async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: Not
   return rows.map((row) => ({
     id: row.id,
     authorId: row.author_id,
-    text: open(dataKey, sealedOf(row), addendumBinding(note.practice_id, row.id)).toString('utf8'),
+    text: openAddendum(dataKey, note.practice_id, row.id, sealedOf(row)),
     signedAt: row.signed_at.toISOString(),
     signedDigest: row.signed_digest,
   }));
@@ -347,7 +331,7 @@ export async function getNote(deps: ClinicalDeps, context: RequestContext, input
       const note = await loadNote(manager, input.noteId);
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
       const addenda = await readAddenda(manager, deps, note);
-      return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+      return { ...metaOf(note), content: noteContentOf(note.template, plaintext), addenda };
     },
   );
 }
@@ -379,7 +363,7 @@ export async function getOwnSignedNote(deps: ClinicalDeps, context: RequestConte
       }
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
       const addenda = await readAddenda(manager, deps, note);
-      return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+      return { ...metaOf(note), content: noteContentOf(note.template, plaintext), addenda };
     },
   );
 }
@@ -436,7 +420,7 @@ export async function getNoteVersion(
     async (manager) => {
       const note = await loadNote(manager, input.noteId);
       const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
-      return { version: input.version, content: contentOf(note.template, plaintext) };
+      return { version: input.version, content: noteContentOf(note.template, plaintext) };
     },
   );
 }
@@ -484,7 +468,7 @@ export async function signNote(
         throw conflict('version_conflict', `The note is at version ${note.current_version}`);
       }
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
-      const content = contentOf(note.template, plaintext);
+      const content = noteContentOf(note.template, plaintext);
       const signedAt = new Date();
       if (note.template === 'gfe') {
         const gfe = content as GfeContent;
@@ -541,7 +525,7 @@ export async function addAddendum(
       }
       const plaintext = Buffer.from(input.text, 'utf8');
       const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-      const sealed = seal(dataKey, plaintext, addendumBinding(note.practice_id, id));
+      const sealed = sealAddendum(dataKey, note.practice_id, id, plaintext);
       const digest = sha256Hex(plaintext);
       const rows = await manager.query<{ signed_at: Date }[]>(
         `INSERT INTO clinical_note_addenda (id, practice_id, note_id, author_id, iv, ciphertext, auth_tag, signed_digest)

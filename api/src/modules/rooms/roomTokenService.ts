@@ -4,8 +4,8 @@ import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { TOKEN_AUDIENCES } from '../identity/tokens.js';
-import type { TokenService } from '../identity/tokens.js';
+import { TOKEN_AUDIENCES } from '../../auth/tokens.js';
+import type { TokenService } from '../../auth/tokens.js';
 import { ACTIVE_STATUSES, appointmentFacts } from '../scheduling/appointments.js';
 import { callerOf } from '../../kernel/index.js';
 
