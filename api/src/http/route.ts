@@ -80,7 +80,7 @@ function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, part: stri
   return result.data;
 }
 
-/** Declares a route: validator -> handler (house style rule 1). */
+/** Declares a route: validator -> handler (house rule 1, docs/house-rules.md). */
 export function defineRoute<TBody = undefined, TQuery = undefined, TParams = undefined>(
   definition: RouteDefinition<TBody, TQuery, TParams>,
 ): RouteSpec {
