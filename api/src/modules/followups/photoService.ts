@@ -188,40 +188,40 @@ export async function listPatientPhotos(
       careTeam: true,
     },
     async (manager) => {
-    const rows = await manager.query<
-      {
-        id: string;
-        appointment_id: string;
-        kind: string;
-        starts_at: Date;
-        phase: PhotoPhase;
-        content_type: PhotoContentType;
-        byte_size: number;
-        created_at: Date;
-      }[]
-    >(
-      `SELECT p.id, p.appointment_id, a.kind, a.starts_at, p.phase, p.content_type, p.byte_size, p.created_at
-       FROM clinical_photos p JOIN appointments a ON a.practice_id = p.practice_id AND a.id = p.appointment_id
-       WHERE p.patient_id = $1 ORDER BY a.starts_at, p.created_at, p.id`,
-      [input.patientId],
-    );
-    const visits = new Map<string, VisitPhotos>();
-    for (const row of rows) {
-      let visit = visits.get(row.appointment_id);
-      if (visit === undefined) {
-        visit = { appointmentId: row.appointment_id, kind: row.kind, startsAt: row.starts_at.toISOString(), photos: [] };
-        visits.set(row.appointment_id, visit);
+      const rows = await manager.query<
+        {
+          id: string;
+          appointment_id: string;
+          kind: string;
+          starts_at: Date;
+          phase: PhotoPhase;
+          content_type: PhotoContentType;
+          byte_size: number;
+          created_at: Date;
+        }[]
+      >(
+        `SELECT p.id, p.appointment_id, a.kind, a.starts_at, p.phase, p.content_type, p.byte_size, p.created_at
+         FROM clinical_photos p JOIN appointments a ON a.practice_id = p.practice_id AND a.id = p.appointment_id
+         WHERE p.patient_id = $1 ORDER BY a.starts_at, p.created_at, p.id`,
+        [input.patientId],
+      );
+      const visits = new Map<string, VisitPhotos>();
+      for (const row of rows) {
+        let visit = visits.get(row.appointment_id);
+        if (visit === undefined) {
+          visit = { appointmentId: row.appointment_id, kind: row.kind, startsAt: row.starts_at.toISOString(), photos: [] };
+          visits.set(row.appointment_id, visit);
+        }
+        visit.photos.push({
+          id: row.id,
+          appointmentId: row.appointment_id,
+          phase: row.phase,
+          contentType: row.content_type,
+          byteSize: row.byte_size,
+          createdAt: row.created_at.toISOString(),
+        });
       }
-      visit.photos.push({
-        id: row.id,
-        appointmentId: row.appointment_id,
-        phase: row.phase,
-        contentType: row.content_type,
-        byteSize: row.byte_size,
-        createdAt: row.created_at.toISOString(),
-      });
-    }
-    return [...visits.values()];
+      return [...visits.values()];
     },
   );
 }

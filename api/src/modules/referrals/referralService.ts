@@ -103,25 +103,25 @@ export async function requestReferral(
       careTeam: true,
     },
     async (manager) => {
-    const { referral } = input;
-    const rows = await manager.query<ReferralRow[]>(
-      `INSERT INTO referrals (practice_id, patient_id, requested_by, recipient_name, recipient_address, purpose, information_disclosed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [
-        caller.practiceId,
-        input.patientId,
-        caller.userId,
-        referral.recipientName,
-        referral.recipientAddress,
-        referral.purpose,
-        referral.informationDisclosed,
-      ],
-    );
-    const row = rows[0];
-    if (row === undefined) {
-      throw new Error('referral insert returned no row');
-    }
-    return viewOf(row);
+      const { referral } = input;
+      const rows = await manager.query<ReferralRow[]>(
+        `INSERT INTO referrals (practice_id, patient_id, requested_by, recipient_name, recipient_address, purpose, information_disclosed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [
+          caller.practiceId,
+          input.patientId,
+          caller.userId,
+          referral.recipientName,
+          referral.recipientAddress,
+          referral.purpose,
+          referral.informationDisclosed,
+        ],
+      );
+      const row = rows[0];
+      if (row === undefined) {
+        throw new Error('referral insert returned no row');
+      }
+      return viewOf(row);
     },
   );
 }
