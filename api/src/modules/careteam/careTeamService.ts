@@ -30,6 +30,8 @@ export interface BreakGlassView {
 
 export interface BreakGlassReview extends BreakGlassView {
   user: { id: string; name: string; role: string };
+  /** Reviewers need to know whose record was opened; they are entitled to the name. */
+  patientName: string;
   reason: string;
   active: boolean;
 }
@@ -191,6 +193,7 @@ export async function reviewBreakGlass(
         grantedAt: row.granted_at.toISOString(),
         expiresAt: row.expires_at.toISOString(),
         user: { id: row.user_id, name: `${row.given_name} ${row.family_name}`, role: row.role },
+        patientName: `${row.patient_given_name} ${row.patient_family_name}`,
         reason: row.reason,
         active: row.expires_at.getTime() > now,
       }));

@@ -24,6 +24,8 @@ export interface GrantReviewRow extends GrantRow {
   given_name: string;
   family_name: string;
   role: string;
+  patient_given_name: string;
+  patient_family_name: string;
 }
 
 const ASSIGNMENT_COLUMNS = 'id, patient_id, provider_id, assigned_by, assigned_at, ended_at';
@@ -94,11 +96,14 @@ export async function insertGrant(
   return grant;
 }
 
-/** Grants made since `since`, newest first, with the name and role of who broke the glass. */
+/** Grants made since `since`, newest first, with who broke the glass (name, role) and the patient's name. */
 export async function grantsForReview(tx: EntityManager, since: Date, limit: number): Promise<GrantReviewRow[]> {
   return tx.query<GrantReviewRow[]>(
-    `SELECT g.id, g.user_id, g.patient_id, g.reason, g.granted_at, g.expires_at, u.given_name, u.family_name, u.role
-     FROM break_glass_grants g JOIN users u ON u.practice_id = g.practice_id AND u.id = g.user_id
+    `SELECT g.id, g.user_id, g.patient_id, g.reason, g.granted_at, g.expires_at, u.given_name, u.family_name, u.role,
+            p.given_name AS patient_given_name, p.family_name AS patient_family_name
+     FROM break_glass_grants g
+     JOIN users u ON u.practice_id = g.practice_id AND u.id = g.user_id
+     JOIN users p ON p.practice_id = g.practice_id AND p.id = g.patient_id
      WHERE g.granted_at >= $1 ORDER BY g.granted_at DESC, g.id LIMIT $2`,
     [since, limit],
   );
