@@ -89,19 +89,63 @@ export async function auditedAccess<T>(
       return value;
     });
   } catch (error) {
-    const outcome = refusalOutcome(error);
-    if (outcome !== null) {
-      const patientId: string | null = located;
-      await withTenant(dataSource, caller.practiceId, (tx) =>
-        recordAudit(tx, caller.practiceId, context, {
-          action: spec.action,
-          outcome,
-          entityType: spec.entityType,
-          ...(spec.entityId === undefined ? {} : { entityId: spec.entityId }),
-          patientId,
-        }),
-      );
-    }
+    const patientId: string | null = located;
+    await auditRefusal(dataSource, context, error, {
+      action: spec.action,
+      entityType: spec.entityType,
+      ...(spec.entityId === undefined ? {} : { entityId: spec.entityId }),
+      patientId,
+    });
+    throw error;
+  }
+}
+
+/** What a refusal event names. */
+export interface RefusalSpec {
+  action: AuditAction;
+  entityType: string;
+  entityId?: string;
+  patientId: string | null;
+}
+
+/**
+ * The one refusal policy (docs/access-policy.md): a 403 is recorded as `denied`, a 404,
+ * 409 or 422 as `failure`, each in a transaction of its own because the access's own
+ * transaction has rolled back. Other errors (bugs, outages) are not refusals and are left
+ * to the error handler.
+ */
+async function auditRefusal(dataSource: DataSource, context: RequestContext, error: unknown, spec: RefusalSpec): Promise<void> {
+  const outcome = refusalOutcome(error);
+  const caller = context.auth;
+  if (outcome === null || caller === null) return;
+  await withTenant(dataSource, caller.practiceId, (tx) =>
+    recordAudit(tx, caller.practiceId, context, {
+      action: spec.action,
+      outcome,
+      entityType: spec.entityType,
+      ...(spec.entityId === undefined ? {} : { entityId: spec.entityId }),
+      patientId: spec.patientId,
+    }),
+  );
+}
+
+/**
+ * For use cases that write their own success events because they also run inside larger
+ * transactions (booking an appointment is reused by follow-up scheduling): runs `work` in
+ * one tenant transaction and records a refusal under the same policy as `auditedAccess`.
+ * `refusal` names the attempt; the patient may be null when it is not yet known.
+ */
+export async function withRefusalAudit<T>(
+  dataSource: DataSource,
+  context: RequestContext,
+  refusal: RefusalSpec,
+  work: (tx: EntityManager, caller: Caller) => Promise<T>,
+): Promise<T> {
+  const caller = callerOf(context);
+  try {
+    return await withTenant(dataSource, caller.practiceId, (tx) => work(tx, caller));
+  } catch (error) {
+    await auditRefusal(dataSource, context, error, refusal);
     throw error;
   }
 }
