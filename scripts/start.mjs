@@ -70,6 +70,8 @@ const env = {
   EMBEDDED_PG_DIR: path.join(dataDir, 'pg'),
   // Without SMTP_URL, emails land here as .eml files (api/src/mail/mailer.ts).
   MAIL_OUTBOX_DIR: path.join(dataDir, 'outbox'),
+  // Room audit events the SFU still owes the API survive a restart here (sfu/src/api/AuditOutbox.ts).
+  SFU_AUDIT_JOURNAL: path.join(dataDir, 'sfu-audit-outbox.jsonl'),
   // The SFU asks the local API for room-token keys, admission decisions and audit writes.
   SFU_API_URL: `http://127.0.0.1:${process.env.PORT ?? '3000'}`,
   ...process.env,

@@ -17,6 +17,7 @@ import type { RouteSpec } from './http/route.js';
 import { routeRefusalAuditor } from './kernel/refusalAudit.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
+import { createCoordination } from './coordination/coordination.js';
 import { auditRoutes } from './modules/audit/auditRoutes.js';
 import { careTeamRoutes } from './modules/careteam/careTeamRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
@@ -59,7 +60,12 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     outboxDir: config.MAIL_OUTBOX_DIR,
     logger,
   });
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, lifecycle: { shuttingDown: false } };
+  const coordination = createCoordination({
+    redisUrl: config.REDIS_URL,
+    singleSfuUrl: config.SFU_PUBLIC_URL ?? null,
+    logger,
+  });
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -100,8 +106,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   app.use(createHttpLogger(logger));
   app.use(metrics.middleware);
   app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
-  app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE));
-  app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE));
+  app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('auth')));
+  app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('all')));
   app.use(PHOTO_UPLOAD_PATH, photoBodyParser());
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
 
@@ -122,6 +128,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 export async function shutdownApp({ services }: ApiApp): Promise<void> {
   services.lifecycle.shuttingDown = true;
   await services.mailer.close();
+  await services.coordination.close();
   if (services.dataSource.isInitialized) {
     await services.dataSource.destroy();
   }

@@ -83,6 +83,11 @@ const configSchema = z.object({
   TURN_URIS: z.string().min(1).optional(),
   /** Validity of issued TURN credentials. */
   TURN_CREDENTIAL_TTL_SECONDS: positiveInt.max(86_400).default(3600),
+  /**
+   * Redis shared by every API instance and SFU node (placement, rate limits, export slots).
+   * Unset = one process coordinates in memory (the single-node default).
+   */
+  REDIS_URL: z.url().optional(),
   /** Outgoing mail server (smtp:// or smtps://). Required in production; unset = .eml files in MAIL_OUTBOX_DIR. */
   SMTP_URL: z.url().optional(),
   /** From address of every email the API sends. */

@@ -16,9 +16,19 @@ export class RoomRegistry {
   readonly #pending = new Map<string, Promise<Room>>();
   #closed = false;
 
+  /** Told when a room closes (cluster placement forgets it). */
+  onRoomClosed: ((roomId: string) => void) | undefined;
+
   constructor(pool: WorkerPool, logger: Logger) {
     this.#pool = pool;
     this.#logger = logger;
+  }
+
+  /** Peers connected to every room of this node together (its load). */
+  get peerCount(): number {
+    let peers = 0;
+    for (const room of this.#rooms.values()) peers += room.peerCount;
+    return peers;
   }
 
   get size(): number {
@@ -55,6 +65,7 @@ export class RoomRegistry {
       room.close();
       if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
       this.#logger.info({ roomId: room.id }, 'room closed');
+      this.onRoomClosed?.(room.id);
     }
   }
 

@@ -8,6 +8,8 @@ import { ProviderLicensure1763856500000 } from './1763856500000-ProviderLicensur
 import { Scheduling1763856510000 } from './1763856510000-Scheduling.js';
 import { ClinicalRecords1763856600000 } from './1763856600000-ClinicalRecords.js';
 import { CareTeam1764600100000 } from './1764600100000-CareTeam.js';
+import { SfuEventReceipts1764600900000 } from './1764600900000-SfuEventReceipts.js';
+import { RoomAdmissions1764600900100 } from './1764600900100-RoomAdmissions.js';
 
 /**
  * Every migration in order. Listed explicitly (not globbed) so compiled and
@@ -21,4 +23,6 @@ export const MIGRATIONS = [Foundation1763856000000, Users1763856100000, Sessions
   Consent1763856520000,
   ClinicalRecords1763856600000,
   CareTeam1764600100000,
+  SfuEventReceipts1764600900000,
+  RoomAdmissions1764600900100,
 ];
