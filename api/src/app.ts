@@ -15,16 +15,18 @@ import { mountRoutes } from './http/mountRoutes.js';
 import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
+import { routeRefusalAuditor } from './kernel/refusalAudit.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createCoordination } from './coordination/coordination.js';
 import { auditRoutes } from './modules/audit/auditRoutes.js';
+import { careTeamRoutes } from './modules/careteam/careTeamRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
-import { createTokenService } from './modules/identity/tokens.js';
+import { createTokenService } from './auth/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
@@ -85,6 +87,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...clinicalRoutes(services),
     ...roomRoutes(services),
     ...auditRoutes(services),
+    ...careTeamRoutes(services),
   ];
   // The OpenAPI route describes every route, itself included, so it reads the list lazily.
   routes.push(...platformRoutes(() => routes));
@@ -122,7 +125,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   // SFU-to-API calls (admission checks, room audit events), behind the SFU's service token.
   app.use(await sfuServiceRouter(services));
   const router = express.Router();
-  mountRoutes(router, routes, authenticate);
+  mountRoutes(router, routes, authenticate, routeRefusalAuditor(services.dataSource));
   app.use(router);
   app.use(() => {
     throw notFound('route_not_found', 'No such endpoint');

@@ -75,7 +75,7 @@ const previousJwksSchema = z
 
 /**
  * Environment contract of the API. Secrets have no defaults: a missing secret stops the
- * process at start (house style rule 3). `scripts/start.mjs` generates local development
+ * process at start (house rule 3, docs/house-rules.md). `scripts/start.mjs` generates local development
  * secrets into .data/ so the one-command run works without ever shipping a default.
  */
 const configSchema = z.object({

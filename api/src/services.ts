@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import type { Coordination } from './coordination/coordination.js';
 import type { Mailer } from './mail/mailer.js';
-import type { TokenService } from './modules/identity/tokens.js';
+import type { TokenService } from './auth/tokens.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {

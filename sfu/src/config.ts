@@ -28,7 +28,7 @@ const ecP256PrivateJwk = z.object({
 const ecP256PublicJwk = ecP256PrivateJwk.omit({ d: true }).extend({ d: z.undefined() });
 
 /**
- * Environment contract of the SFU, parsed once at start (house style rule 3). Secrets have no
+ * Environment contract of the SFU, parsed once at start (house rule 3, docs/house-rules.md). Secrets have no
  * defaults: SFU_SERVICE_JWK (the key the SFU signs its calls to the API with) must be given.
  */
 const configSchema = z

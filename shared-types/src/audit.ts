@@ -58,6 +58,19 @@ export const AUDIT_ACTIONS = [
   'room.admit',
   'room.admit_refused',
   'room.e2ee_state',
+  'access.denied',
+  'access.break_glass',
+  'break_glass.list',
+  'care_team.assign',
+  'care_team.end',
+  'care_team.list',
+  'license.add',
+  'license.revoke',
+  'consent_document.publish',
+  'user.role_change',
+  'user.mfa_reset',
+  'user.disable',
+  'user.enable',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -3,7 +3,7 @@ import { sfuNodeIdSchema } from './sfuCluster.js';
 
 /**
  * SFU signaling contract (socket.io). The TypeScript maps below type both ends
- * (house style rule 8); every payload is still parsed with these zod schemas at runtime,
+ * (house rule 8, docs/house-rules.md); every payload is still parsed with these zod schemas at runtime,
  * because the other end is a browser we do not control.
  *
  * mediasoup's own parameter objects (RTP/DTLS/ICE parameters, RTP capabilities) are passed

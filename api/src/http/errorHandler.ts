@@ -81,7 +81,7 @@ export function mapPgError(error: unknown): MappedPgError | null {
 }
 
 /**
- * Maps every thrown error to `{ code, message }` (house style rule 4). Unknown errors
+ * Maps every thrown error to `{ code, message }` (house rule 4, docs/house-rules.md). Unknown errors
  * become a bare 500; only their type and database error code are logged, never the
  * message, which could quote row values.
  */

@@ -101,7 +101,7 @@ function refuseInvalidText(value: unknown, part: string): void {
   }
 }
 
-/** Declares a route: validator -> handler (house style rule 1). */
+/** Declares a route: validator -> handler (house rule 1, docs/house-rules.md). */
 export function defineRoute<TBody = undefined, TQuery = undefined, TParams = undefined>(
   definition: RouteDefinition<TBody, TQuery, TParams>,
 ): RouteSpec {

@@ -7,7 +7,7 @@ import { initApp, shutdownApp } from '../../src/app.js';
 import { verifyManifest } from '../../src/audit/exportManifest.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { TOKEN_AUDIENCES, TOKEN_ISSUER } from '../../src/modules/identity/tokens.js';
+import { TOKEN_AUDIENCES, TOKEN_ISSUER } from '../../src/auth/tokens.js';
 import { listen, rawGet } from '../audit/exportClient.js';
 import { bearer, loginAs, seedPractice } from '../fixtures/identity.js';
 import type { LoggedIn } from '../fixtures/identity.js';

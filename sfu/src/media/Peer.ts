@@ -14,7 +14,7 @@ export interface PeerChannel {
 }
 
 /**
- * One participant's connection to a room and the media objects it owns (house style rule 7).
+ * One participant's connection to a room and the media objects it owns (house rule 7, docs/house-rules.md).
  * Identifiers only: the SFU never learns names or other PHI.
  */
 export class Peer {

@@ -5,8 +5,8 @@ import type { MediaCounts } from './mediaLimits.js';
 import type { Peer } from './Peer.js';
 
 /**
- * One consult: a mediasoup router for one appointment and the peers in it (house style
- * rule 7). Admission is remembered per user for the room's lifetime, so a patient whose
+ * One consult: a mediasoup router for one appointment and the peers in it (house rule 7,
+ * docs/house-rules.md). Admission is remembered per user for the room's lifetime, so a patient whose
  * connection drops, or whose media was lost with a worker, comes back without a second admit.
  */
 export class Room {

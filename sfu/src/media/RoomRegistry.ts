@@ -4,7 +4,7 @@ import { Room } from './Room.js';
 import type { WorkerPool } from './WorkerPool.js';
 
 /**
- * The rooms of this SFU by appointment id (house style rule 7: the parent keeps a Map of its
+ * The rooms of this SFU by appointment id (house rule 7, docs/house-rules.md: the parent keeps a Map of its
  * children and close() cascades). A room is created when its first peer connects and closed
  * when its last peer leaves: nothing outlives the consult.
  */

@@ -7,11 +7,11 @@ import { mountRoutes } from '../../http/mountRoutes.js';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
-import { callerOf } from '../licensure/access.js';
 import { issueRoomToken } from './roomTokenService.js';
 import { decideAdmission, recordSfuRoomEvent } from './sfuRoomService.js';
 import { loadSfuServiceKey, requireSfuService } from './sfuServiceAuth.js';
 import { issueTurnCredentials } from './turnCredentials.js';
+import { callerOf } from '../../kernel/index.js';
 
 const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
 

@@ -5,10 +5,10 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, conflict, forbidden, notFound } from '../../errors.js';
 import type { RoomPlacement } from '../../coordination/coordination.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { TOKEN_AUDIENCES } from '../identity/tokens.js';
-import type { TokenService } from '../identity/tokens.js';
-import { callerOf } from '../licensure/access.js';
+import { TOKEN_AUDIENCES } from '../../auth/tokens.js';
+import type { TokenService } from '../../auth/tokens.js';
 import { ACTIVE_STATUSES, appointmentFacts } from '../scheduling/appointments.js';
+import { callerOf } from '../../kernel/index.js';
 
 export interface RoomTokenGrant {
   token: string;

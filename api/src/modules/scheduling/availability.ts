@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { callerOf, requireSelfOrStaff } from '../licensure/access.js';
+import { requireSelfOrStaff } from '../licensure/access.js';
 import { getProviderProfile } from '../licensure/providerService.js';
 import { calendarDateSchema, instantSchema, timeZoneSchema } from './inputSchemas.js';
 import {
@@ -13,6 +13,7 @@ import {
   minutesOfDay,
   wallTimeToInstant,
 } from './zonedTime.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** Roles that manage any provider's hours and time off (providers manage their own). */
 export const AVAILABILITY_ADMINS = ['admin', 'front_desk'] as const;
