@@ -52,3 +52,10 @@ export function definedFilters(query: Record<string, unknown>, keys: readonly st
 }
 
 export const FILTER_KEYS = Object.keys(filterShape);
+
+/** A tree size or seq: a positive integer that fits a bigint and a JS safe integer. */
+const treeIndex = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const inclusionParamsSchema = z.strictObject({ seq: treeIndex });
+export const inclusionQuerySchema = z.strictObject({ treeSize: treeIndex.optional() });
+export const consistencyQuerySchema = z.strictObject({ from: treeIndex, to: treeIndex.optional() });
