@@ -6,7 +6,7 @@ import { canonicalMetadata } from './auditMetadata.js';
 import { AUDIT_COLUMNS as C, auditRowsCopySql } from './auditRowQuery.js';
 import { GENESIS_HASH, chainHashOfText } from './chainHash.js';
 import { CopyTextDecoder } from './copyText.js';
-import { MerkleFrontier, leafHashOfChainHash } from './merkleTree.js';
+import { MerkleFrontier, leafOfChainHashLatin1 } from './merkleTree.js';
 import { LeafBuffer } from './treeHead.js';
 
 /** Why a link of the chain is broken. */
@@ -117,9 +117,9 @@ class ChainWalk {
   /** The tree grows over every row as stored, so a checkpoint is compared even past a chain break. */
   private grow(storedHash: string | null): void {
     if (storedHash === null || !HEX_HASH.test(storedHash)) return;
-    const leaf = leafHashOfChainHash(storedHash);
-    this.frontier.append(leaf);
-    this.leaves?.push(leaf);
+    const leaf = leafOfChainHashLatin1(storedHash);
+    this.frontier.appendLatin1(leaf);
+    this.leaves?.pushLatin1(leaf);
     if (this.options.rootsAt?.has(this.frontier.size) === true) {
       this.rootsAt.set(this.frontier.size, this.frontier.root().toString('hex'));
     }

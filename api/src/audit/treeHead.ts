@@ -95,6 +95,17 @@ export class LeafBuffer implements LeafSource {
     this.count += 1;
   }
 
+  /** Appends a leaf given as a latin1 string (merkleTree.ts hot path). */
+  pushLatin1(leaf: string): void {
+    if ((this.count + 1) * HASH_BYTES > this.bytes.length) {
+      const grown = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(grown);
+      this.bytes = grown;
+    }
+    this.bytes.write(leaf, this.count * HASH_BYTES, HASH_BYTES, 'latin1');
+    this.count += 1;
+  }
+
   leaf(index: number): Buffer {
     if (index < 0 || index >= this.count) throw new RangeError(`leaf ${index} outside the tree`);
     return this.bytes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
