@@ -31,6 +31,7 @@ export const AUDIT_ROUTE_SAMPLES: Record<string, RouteSample> = {
     params: ({ tenant }) => ({ exportId: tenant.ids.auditExport ?? '' }),
     ownTenantStatuses: [200],
   },
+  'GET /v1/audit/patients': { crossTenant: 'none', query: () => ({ q: 'pa' }), ownTenantStatuses: [200] },
   'GET /v1/audit/checkpoint': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /v1/audit/events/:seq/inclusion-proof': {
     crossTenant: 'none',

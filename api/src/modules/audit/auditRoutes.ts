@@ -12,11 +12,12 @@ import {
   exportIdParamsSchema,
   inclusionParamsSchema,
   inclusionQuerySchema,
+  patientSearchQuerySchema,
 } from './auditQueries.js';
 import type { CheckpointDeps } from './auditCheckpointService.js';
 import { getConsistencyProof, getInclusionProof, issueCheckpoint, startPeriodicWitness } from './auditCheckpointService.js';
 import { getExportManifest, startAuditExport } from './auditExportService.js';
-import { searchAuditEvents } from './auditSearchService.js';
+import { searchAuditEvents, searchPatientsByName } from './auditSearchService.js';
 import { verifyAuditChain } from './auditVerifyService.js';
 
 /** Who reads the audit trail: compliance officers only (it names patients and staff). */
@@ -123,6 +124,14 @@ export function auditRoutes({ dataSource, config, logger, lifecycle }: ApiServic
       summary: "An export's signed manifest (row count, SHA-256 of the bytes, seq range, filters)",
       params: exportIdParamsSchema,
       handle: async ({ params, context }) => ({ body: await getExportManifest(dataSource, context, params.exportId) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/patients',
+      access: AUDIT_READERS,
+      summary: "Patients whose name starts with q, for the console's patient filter; audited (count only)",
+      query: patientSearchQuerySchema,
+      handle: async ({ query, context }) => ({ body: { patients: await searchPatientsByName(dataSource, context, query.q) } }),
     }),
     defineRoute({
       method: 'get',
