@@ -96,6 +96,14 @@ const PATIENT_PHRASES: Record<string, string> = {
   'referral.read': 'viewed your referral',
   'audit.search': 'reviewed the access log of your record',
   'audit.export': 'exported the access log of your record',
+  'audit.export_manifest_read': 'reviewed the access log of your record',
+  'disclosure.accounting_read': 'viewed the list of disclosures of your record',
+  'visit_summary.read': 'viewed your visit summaries',
+  'consent.sign': 'recorded your consent',
+  'questionnaire.submit': 'filled in a questionnaire for you',
+  'referral.consent': 'recorded your consent to a referral',
+  'user.read': 'viewed your account',
+  'user.update': 'changed your account',
 };
 
 /** "viewed your consult note and viewed your photos" for a day's distinct actions. */
