@@ -48,8 +48,15 @@ export interface ChainVerifyOptions {
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
 
-/** occurred_at as selected with microseconds; the writer only ever stores whole milliseconds. */
-const MICROSECOND_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})000Z$/;
+/**
+ * occurred_at as selected with microseconds (to_char in auditRowsSql fixes the shape:
+ * "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", 27 chars); the writer only ever stores whole milliseconds,
+ * so the last three digits must be 0. Returns the millisecond ISO text the writer hashed.
+ * Plain string checks instead of a regex: this runs once per event in the verifier.
+ */
+function millisecondTime(text: string | null): string | null {
+  return text !== null && text.length === 27 && text.endsWith('000Z') ? `${text.slice(0, 23)}Z` : null;
+}
 
 /** Rebuilds the canonical metadata text; undefined when the stored value is not one the writer could make. */
 function canonicalOf(stored: string | null): string | null | undefined {
@@ -70,18 +77,18 @@ function canonicalOf(stored: string | null): string | null | undefined {
 
 /** Recomputes one row's hash from its stored columns; null when a column cannot be what the writer stored. */
 function recomputeHash(row: readonly (string | null)[], practiceId: string, prevHash: string): string | null {
-  const time = MICROSECOND_TIME.exec(row[C.occurredAt] ?? '');
+  const time = millisecondTime(row[C.occurredAt] ?? null);
   const metadata = canonicalOf(row[C.metadata] ?? null);
   const seq = row[C.seq] ?? null;
   const action = row[C.action] ?? null;
   const outcome = row[C.outcome] ?? null;
-  if (time?.[1] === undefined || metadata === undefined || seq === null || action === null || outcome === null) {
+  if (time === null || metadata === undefined || seq === null || action === null || outcome === null) {
     return null;
   }
   return chainHashOfText(prevHash, {
     practiceId,
     seq,
-    occurredAt: `${time[1]}Z`,
+    occurredAt: time,
     actorUserId: row[C.actorUserId] ?? null,
     actorRole: row[C.actorRole] ?? null,
     action,
