@@ -132,7 +132,11 @@ export async function updateConsentDraft(manager: EntityManager, documentId: str
  * Publishes a draft. From then on it is the version patients must have signed, as long as
  * no later version of the same kind is published.
  */
-export async function publishConsentDocument(manager: EntityManager, documentId: string): Promise<ConsentDocument> {
+export async function publishConsentDocument(
+  manager: EntityManager,
+  context: RequestContext,
+  documentId: string,
+): Promise<ConsentDocument> {
   const current = await lockDocument(manager, documentId);
   if (current.published_at !== null) throw conflict('consent_document_published', 'Document is already published');
   const newer = await manager.query<{ version: number }[]>(
@@ -146,6 +150,13 @@ export async function publishConsentDocument(manager: EntityManager, documentId:
   );
   const row = result[0][0];
   if (row === undefined) throw notFound('consent_document_not_found', 'No such consent document');
+  // A governance change: what patients are asked to agree to from now on.
+  await recordAudit(manager, callerOf(context).practiceId, context, {
+    action: 'consent_document.publish',
+    entityType: 'consent_document',
+    entityId: row.id,
+    metadata: { kind: row.kind, version: row.version, bodySha256: row.body_sha256 },
+  });
   return toDocument(row);
 }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
+import { recordAudit } from '../../audit/auditWriter.js';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { calendarDateSchema, labelSchema, timeZoneSchema } from '../scheduling/inputSchemas.js';
@@ -169,11 +170,24 @@ export async function addLicense(
   );
   const row = rows[0];
   if (row === undefined) throw conflict('license_exists', 'This license is already recorded');
-  return toLicense(row);
+  const license = toLicense(row);
+  // A governance change: who may treat in which state. The license number stays out of the metadata.
+  await recordAudit(manager, caller.practiceId, context, {
+    action: 'license.add',
+    entityType: 'provider_license',
+    entityId: license.id,
+    metadata: { providerId, state: input.state },
+  });
+  return license;
 }
 
 /** Marks a license revoked (kept for the record); bookings then stop accepting it. */
-export async function revokeLicense(manager: EntityManager, providerId: string, licenseId: string): Promise<ProviderLicense> {
+export async function revokeLicense(
+  manager: EntityManager,
+  context: RequestContext,
+  providerId: string,
+  licenseId: string,
+): Promise<ProviderLicense> {
   const rows = await manager.query<[LicenseRow[], number]>(
     `UPDATE provider_licenses SET revoked_at = COALESCE(revoked_at, now())
      WHERE id = $1 AND provider_id = $2 RETURNING ${LICENSE_COLUMNS}`,
@@ -181,7 +195,14 @@ export async function revokeLicense(manager: EntityManager, providerId: string, 
   );
   const row = rows[0][0];
   if (row === undefined) throw notFound('license_not_found', 'No such license');
-  return toLicense(row);
+  const license = toLicense(row);
+  await recordAudit(manager, callerOf(context).practiceId, context, {
+    action: 'license.revoke',
+    entityType: 'provider_license',
+    entityId: license.id,
+    metadata: { providerId, state: license.state },
+  });
+  return license;
 }
 
 /** A provider's licenses, newest expiry first. */
