@@ -183,3 +183,41 @@ describe('signed tree heads, proofs and the checkpoint verifier', () => {
     expect((await run(['--checkpoint', file])).code).toBe(2);
   });
 });
+
+describe('periodic witness', () => {
+  it('appends a signed tree head for each grown tree every AUDIT_CHECKPOINT_INTERVAL_SECONDS', async () => {
+    const test = await startTestApi({ AUDIT_CHECKPOINT_INTERVAL_SECONDS: '1' });
+    try {
+      const practice = await seedPractice(test);
+      await appendEvents(test.api.services.dataSource, practice.id, 6);
+      const keys = await request(test.api.app).get('/.well-known/jwks.json').expect(200);
+      const jwks = createLocalJWKSet(keys.body as JSONWebKeySet);
+      const file = witnessFile(test.config.AUDIT_WITNESS_DIR, practice.id);
+      const size = async (): Promise<number> => {
+        const rows = await asOwner(test.database.url, (client) =>
+          client.query<{ n: string }>('SELECT last_seq::text AS n FROM audit_chain_heads WHERE practice_id = $1', [practice.id]),
+        );
+        return Number(rows.rows[0]?.n);
+      };
+      const expected = await size();
+      let heads: { tree_size: number }[] = [];
+      for (let attempt = 0; attempt < 60 && !heads.some((h) => h.tree_size === expected); attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const text = await readFile(file, 'utf8').catch(() => '');
+        heads = await Promise.all(
+          text
+            .split('\n')
+            .filter((line) => line.length > 0)
+            .map((line) => verifyTreeHead(line, jwks)),
+        );
+      }
+      expect(heads.map((h) => h.tree_size)).toContain(expected);
+      // A tree that did not grow is not written again.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.length > 0);
+      expect(lines.length).toBe(heads.length);
+    } finally {
+      await test.close();
+    }
+  });
+});
