@@ -155,6 +155,10 @@ const configSchema = z.object({
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
   /** Where people open the app: links in emails (invites, resets, join links) start with it. */
   PUBLIC_APP_URL: z.url().default('http://127.0.0.1:8080'),
+  /** Witness of the audit trees outside the database: one append-only file of signed tree heads per practice. */
+  AUDIT_WITNESS_DIR: z.string().min(1).default('.data/witness'),
+  /** How often each grown audit tree's signed head is appended to the witness; 0 turns the timer off. */
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3600),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { ApiApp } from '../src/app.js';
@@ -62,6 +64,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     DATABASE_URL: database.runtimeUrl,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
+    // Checkpoint witness files go to a scratch directory, never into the repository.
+    AUDIT_WITNESS_DIR: join(tmpdir(), `medspa-witness-${randomBytes(6).toString('hex')}`),
     ...overrides,
   });
   const logs = new LogCapture();

@@ -379,10 +379,10 @@ describe('consult end to end in Chromium', () => {
     const page = await context.newPage();
     await page.goto(stack.clientUrl);
     await signIn(page, practiceSlug, compliance);
-    await page.getByLabel('Action').fill('auth.login');
-    await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByTestId('audit-results').getByRole('cell', { name: 'auth.login', exact: true }).first().waitFor();
-    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByLabel('What happened').selectOption('auth.login');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByTestId('audit-results').getByRole('cell', { name: 'Signed in', exact: true }).first().waitFor();
+    await page.getByRole('button', { name: 'Check the chain' }).click();
     await page.getByTestId('verify-result').filter({ hasText: 'Intact' }).waitFor();
     await shot(page, '11-compliance-console');
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -8,6 +8,7 @@ import { Scheduling1763856510000 } from './1763856510000-Scheduling.js';
 import { Consent1763856520000 } from './1763856520000-Consent.js';
 import { ClinicalRecords1763856600000 } from './1763856600000-ClinicalRecords.js';
 import { CareTeam1764600100000 } from './1764600100000-CareTeam.js';
+import { AuditMerkleFrontier1764600200000 } from './1764600200000-AuditMerkleFrontier.js';
 import { RuntimeLeastPrivilege1764600300000 } from './1764600300000-RuntimeLeastPrivilege.js';
 import { SfuEventReceipts1764600900000 } from './1764600900000-SfuEventReceipts.js';
 import { RoomAdmissions1764600900100 } from './1764600900100-RoomAdmissions.js';
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   Consent1763856520000,
   ClinicalRecords1763856600000,
   CareTeam1764600100000,
+  AuditMerkleFrontier1764600200000,
   RuntimeLeastPrivilege1764600300000,
   SfuEventReceipts1764600900000,
   RoomAdmissions1764600900100,
