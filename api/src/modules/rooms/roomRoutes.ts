@@ -1,4 +1,4 @@
-import { PROVIDER_ROLES, admissionCheckRequestSchema, sfuRoomEventSchema } from '@medspa/shared-types';
+import { PROVIDER_ROLES, admissionCheckRequestSchema, roomTokenRequestSchema, sfuRoomEventSchema } from '@medspa/shared-types';
 import express from 'express';
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -27,12 +27,15 @@ export function roomRoutes({ dataSource, tokens, config }: ApiServices): RouteSp
       access: ROOM_PARTICIPANTS,
       summary: 'Short-lived token (audience medspa-sfu) to join the appointment room; patient or provider of the visit only',
       params: appointmentParams,
-      handle: async ({ params, context }) => ({
+      // Without a body: a room token only (no E2EE certificate), e.g. for server-side tests.
+      body: roomTokenRequestSchema.optional(),
+      handle: async ({ params, body, context }) => ({
         status: 201,
         body: await issueRoomToken(dataSource, context, params.appointmentId, {
           tokens,
           ttlSeconds: config.ROOM_TOKEN_TTL_SECONDS,
           sfuUrl: config.SFU_PUBLIC_URL ?? null,
+          ...(body === undefined ? {} : { e2eePublicKey: body.e2eePublicKey }),
         }),
       }),
     }),

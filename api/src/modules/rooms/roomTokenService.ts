@@ -1,8 +1,10 @@
+import { createPublicKey } from 'node:crypto';
 import type { RoomRole } from '@medspa/shared-types';
+import { calculateJwkThumbprint } from 'jose';
 import type { DataSource } from 'typeorm';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
-import { conflict, forbidden, notFound } from '../../errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { TOKEN_AUDIENCES } from '../identity/tokens.js';
 import type { TokenService } from '../identity/tokens.js';
@@ -17,12 +19,38 @@ export interface RoomTokenGrant {
   expiresAt: string;
   /** Where to connect, when the deployment configures it (SFU_PUBLIC_URL). */
   sfuUrl: string | null;
+  /** Signed E2EE participant certificate for the public key sent with the request; null without one. */
+  certificate: string | null;
 }
 
 export interface RoomTokenOptions {
   tokens: TokenService;
   ttlSeconds: number;
   sfuUrl: string | null;
+  /** The public key of this join's fresh ECDH key pair (raw P-256, base64url). */
+  e2eePublicKey?: string;
+}
+
+/**
+ * A participant certificate outlives the room token (peers who join later verify it then),
+ * but not the consult day: keys are per join, and a rejoin asks for a new certificate.
+ */
+export const E2EE_CERTIFICATE_TTL_SECONDS = 4 * 3600;
+
+/**
+ * RFC 7638 thumbprint of a raw uncompressed P-256 point (SEC 1 §2.3.3). Node checks that the
+ * point is on the curve while importing it; anything else is a 400.
+ */
+export async function p256Thumbprint(rawBase64Url: string): Promise<string> {
+  const raw = Buffer.from(rawBase64Url, 'base64url');
+  if (raw.length !== 65 || raw[0] !== 0x04) throw badRequest('invalid_public_key', 'The E2EE public key is not a P-256 point');
+  const jwk = { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33).toString('base64url') };
+  try {
+    createPublicKey({ key: jwk, format: 'jwk' });
+  } catch {
+    throw badRequest('invalid_public_key', 'The E2EE public key is not a P-256 point');
+  }
+  return calculateJwkThumbprint(jwk, 'sha256');
 }
 
 const ACTIVE = new Set<string>(ACTIVE_STATUSES);
@@ -37,9 +65,10 @@ export async function issueRoomToken(
   dataSource: DataSource,
   context: RequestContext,
   appointmentId: string,
-  { tokens, ttlSeconds, sfuUrl }: RoomTokenOptions,
+  { tokens, ttlSeconds, sfuUrl, e2eePublicKey }: RoomTokenOptions,
 ): Promise<RoomTokenGrant> {
   const caller = callerOf(context);
+  const thumbprint = e2eePublicKey === undefined ? null : await p256Thumbprint(e2eePublicKey);
   const decision = await withTenant(dataSource, caller.practiceId, async (manager) => {
     const facts = await appointmentFacts(manager, appointmentId);
     if (facts === null) return { kind: 'not_found' as const };
@@ -53,7 +82,12 @@ export async function issueRoomToken(
     }
     if (!ACTIVE.has(facts.status)) return { kind: 'not_active' as const };
     await recordAudit(manager, caller.practiceId, context, { action: 'room.token_issued', ...reference });
-    return { kind: 'granted' as const, role, roomId: facts.id };
+    const names = await manager.query<{ given_name: string; family_name: string }[]>(
+      `SELECT given_name, family_name FROM users WHERE id = $1`,
+      [caller.userId],
+    );
+    const name = names[0] === undefined ? role : `${names[0].given_name} ${names[0].family_name}`;
+    return { kind: 'granted' as const, role, roomId: facts.id, name };
   });
   switch (decision.kind) {
     case 'not_found':
@@ -70,7 +104,17 @@ export async function issueRoomToken(
         claims: { room: decision.roomId, role: decision.role, practice: caller.practiceId },
       });
       const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-      return { token, roomId: decision.roomId, role: decision.role, expiresAt, sfuUrl };
+      // Only the visit's patient and provider get this far, so only they can be key holders.
+      const certificate =
+        thumbprint === null
+          ? null
+          : await tokens.sign({
+              audience: TOKEN_AUDIENCES.e2eeCertificate,
+              subject: caller.userId,
+              ttlSeconds: E2EE_CERTIFICATE_TTL_SECONDS,
+              claims: { room: decision.roomId, role: decision.role, name: decision.name, cnf: { jkt: thumbprint } },
+            });
+      return { token, roomId: decision.roomId, role: decision.role, expiresAt, sfuUrl, certificate };
     }
   }
 }
