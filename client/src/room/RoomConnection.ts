@@ -50,6 +50,8 @@ export interface RoomState {
 /** What the API returns from POST /v1/appointments/:id/room-token. */
 export interface RoomTicket {
   token: string;
+  /** The API's E2EE participant certificate for the public key sent with the request. */
+  certificate?: string | null;
   iceServers?: RTCIceServer[];
   /** Signaling origin when the deployment runs the SFU elsewhere (SFU_PUBLIC_URL). */
   sfuUrl?: string | null;
@@ -59,8 +61,16 @@ export interface RoomOptions {
   appointmentId: string;
   /** Our user id: the E2EE participant id others know us by (PeerInfo.userId). */
   selfUserId: string;
-  /** Fetches a fresh short-lived room token (on every (re)connection). */
-  fetchTicket: () => Promise<RoomTicket>;
+  /**
+   * Fetches a fresh short-lived room token (on every (re)connection), sending the public key
+   * of this join's fresh E2EE key pair for the API to certify.
+   */
+  fetchTicket: (e2eePublicKey: string) => Promise<RoomTicket>;
+  /**
+   * An authenticated API call made every HEARTBEAT_MS while connected, so a passive consult
+   * counts as activity for the idle logoff; it stops when the tab closes.
+   */
+  heartbeat?: () => Promise<void>;
   localStream: MediaStream;
   /** socket.io endpoint; default same origin (the static server proxies /socket.io). */
   signalingUrl?: string;
@@ -73,6 +83,8 @@ const RECONNECT_DELAY_MAX_MS = 4000;
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Longest wait for a sender's E2EE key before resuming its media anyway. */
 const KEY_WAIT_MS = 10_000;
+/** Well inside the API's 15-minute idle logoff, and rare enough to cost nothing. */
+export const HEARTBEAT_MS = 60_000;
 
 function pickVp8(device: Device): RtpCodecCapability {
   // E2EE leaves only VP8 headers in the clear (codecHeader.ts): never let another codec win.
@@ -99,6 +111,7 @@ export class RoomConnection {
   #sendTransport: Transport | null = null;
   #recvTransport: Transport | null = null;
   #networkTimer: ReturnType<typeof setInterval> | null = null;
+  #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #lastSample: TransportSample | null = null;
   #closed = false;
   #reportedKeysExchanged = false;
@@ -108,6 +121,7 @@ export class RoomConnection {
     this.#options = options;
     this.#e2ee = new E2eeSession({
       selfId: options.selfUserId,
+      roomId: options.appointmentId,
       send: (to, signal) => {
         this.#relay(to, signal);
       },
@@ -151,8 +165,16 @@ export class RoomConnection {
       reconnectionDelay: RECONNECT_DELAY_MS,
       reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
       // A fresh short-lived token on every (re)connection attempt.
+      // Every connection is a new join with a fresh E2EE key pair the API certifies.
       auth: (callback) => {
-        this.#options.fetchTicket().then(
+        this.#e2ee
+          .prepareIdentity()
+          .then(async (publicKey) => {
+            const ticket = await this.#options.fetchTicket(publicKey);
+            await this.#e2ee.setCertificate(ticket.certificate ?? null);
+            return ticket;
+          })
+          .then(
           (ticket) => {
             this.#ticket = ticket;
             callback({ roomId: this.#options.appointmentId, token: ticket.token });
@@ -224,6 +246,15 @@ export class RoomConnection {
     this.#networkTimer = setInterval(() => {
       void this.#sampleNetwork();
     }, NETWORK_SAMPLE_MS);
+    const { heartbeat } = this.#options;
+    if (heartbeat !== undefined) {
+      this.#heartbeatTimer = setInterval(() => {
+        if (this.#socket?.connected !== true) return;
+        heartbeat().catch(() => {
+          // A failed heartbeat only means this minute did not count as activity.
+        });
+      }, HEARTBEAT_MS);
+    }
   }
 
   readonly #onOnline = (): void => {
@@ -461,6 +492,17 @@ export class RoomConnection {
     await this.#request('admit', { peerId });
   }
 
+  /** The people compared the SAS: a match shows "Verified" until a key changes; both are audited. */
+  async confirmSas(match: boolean): Promise<void> {
+    if (match) this.#e2ee.markVerified();
+    await this.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch');
+  }
+
+  /** The E2EE session, for features that use its keys (the E2EE chat). */
+  get e2ee(): E2eeSession {
+    return this.#e2ee;
+  }
+
   /** Tells the audit trail an E2EE milestone (never the SAS itself). */
   async reportE2eeState(state: 'keys_exchanged' | 'sas_verified' | 'sas_mismatch' | 'failed'): Promise<void> {
     try {
@@ -481,6 +523,7 @@ export class RoomConnection {
     this.#closed = true;
     window.removeEventListener('online', this.#onOnline);
     if (this.#networkTimer !== null) clearInterval(this.#networkTimer);
+    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
     this.#teardownMedia();
     this.#socket?.disconnect();
     this.#e2ee.close();

@@ -40,6 +40,15 @@ export function roomRoutes({ dataSource, tokens, config }: ApiServices): RouteSp
       }),
     }),
     defineRoute({
+      method: 'post',
+      path: '/v1/appointments/:appointmentId/room-heartbeat',
+      access: ROOM_PARTICIPANTS,
+      summary: 'Sent every minute while a room is connected: a passive consult counts as activity for the idle logoff',
+      params: appointmentParams,
+      // The authenticator already recorded the activity; there is nothing else to do or audit.
+      handle: () => Promise.resolve({ status: 204 }),
+    }),
+    defineRoute({
       method: 'get',
       path: '/v1/turn-credentials',
       access: 'authenticated',

@@ -25,7 +25,8 @@ export type DecryptState = 'ok' | 'failing';
 /** Worker -> page. Never carries key material or frame payloads. */
 export type WorkerToPageMessage =
   | { kind: 'decryptState'; participantId: string; state: DecryptState }
-  | { kind: 'stats'; encryptedFrames: number; decryptedFrames: number; droppedFrames: number }
+  /** `replayedFrames` counts frames the replay window refused (they are in `droppedFrames` too). */
+  | { kind: 'stats'; encryptedFrames: number; decryptedFrames: number; droppedFrames: number; replayedFrames: number }
   | { kind: 'error'; reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
