@@ -34,6 +34,8 @@ export interface RemoteParticipant {
   userId: string;
   role: PeerInfo['role'];
   stream: MediaStream;
+  /** Their media stopped arriving (their network dropped): the tile says "reconnecting". */
+  reconnecting: boolean;
 }
 
 export interface RoomState {
@@ -77,6 +79,9 @@ export interface RoomOptions {
 }
 
 const NETWORK_SAMPLE_MS = 2000;
+/** How often remote media is checked for a stall, and how long without bytes counts as one. */
+const STALL_SAMPLE_MS = 500;
+const STALL_AFTER_MS = 1500;
 /** socket.io reconnection backoff (the library retries forever with these bounds). */
 const RECONNECT_DELAY_MS = 500;
 const RECONNECT_DELAY_MAX_MS = 4000;
@@ -112,6 +117,9 @@ export class RoomConnection {
   #recvTransport: Transport | null = null;
   #networkTimer: ReturnType<typeof setInterval> | null = null;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #stallTimer: ReturnType<typeof setInterval> | null = null;
+  /** Per consumer: bytes received at the last change, and when that was. */
+  readonly #lastBytes = new Map<string, { bytes: number; at: number }>();
   #lastSample: TransportSample | null = null;
   #closed = false;
   #reportedKeysExchanged = false;
@@ -246,6 +254,9 @@ export class RoomConnection {
     this.#networkTimer = setInterval(() => {
       void this.#sampleNetwork();
     }, NETWORK_SAMPLE_MS);
+    this.#stallTimer = setInterval(() => {
+      void this.#checkStalls();
+    }, STALL_SAMPLE_MS);
     const { heartbeat } = this.#options;
     if (heartbeat !== undefined) {
       this.#heartbeatTimer = setInterval(() => {
@@ -433,7 +444,7 @@ export class RoomConnection {
       this.#update({ remotes: [...this.#state.remotes] });
       return;
     }
-    const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]) };
+    const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]), reconnecting: false };
     this.#update({ remotes: [...this.#state.remotes, remote] });
   }
 
@@ -442,6 +453,7 @@ export class RoomConnection {
     if (consumer === undefined) return;
     consumer.close();
     this.#consumers.delete(consumerId);
+    this.#lastBytes.delete(consumerId);
     for (const remote of this.#state.remotes) {
       if (remote.stream.getTracks().includes(consumer.track)) remote.stream.removeTrack(consumer.track);
     }
@@ -460,6 +472,33 @@ export class RoomConnection {
     this.#recvTransport = null;
     this.#lastSample = null;
     if (this.#state.remotes.length > 0) this.#update({ remotes: [] });
+  }
+
+  /**
+   * Marks a remote participant as reconnecting while no bytes of their video arrive (their
+   * network dropped; the SFU keeps their seat), and clears it when media flows again.
+   */
+  async #checkStalls(): Promise<void> {
+    if (this.#state.phase !== 'in_room') return;
+    const now = Date.now();
+    const stalledTracks = new Set<MediaStreamTrack>();
+    for (const consumer of this.#consumers.values()) {
+      if (consumer.kind !== 'video' || consumer.closed || consumer.paused) continue;
+      let bytes = 0;
+      const stats = await consumer.getStats();
+      stats.forEach((report: { type?: string; bytesReceived?: number }) => {
+        if (report.type === 'inbound-rtp') bytes += report.bytesReceived ?? 0;
+      });
+      const last = this.#lastBytes.get(consumer.id);
+      if (bytes !== last?.bytes) this.#lastBytes.set(consumer.id, { bytes, at: now });
+      else if (now - last.at >= STALL_AFTER_MS) stalledTracks.add(consumer.track);
+    }
+    const before = this.#state.remotes;
+    const remotes = before.map((remote) => {
+      const reconnecting = remote.stream.getVideoTracks().some((track) => stalledTracks.has(track));
+      return reconnecting === remote.reconnecting ? remote : { ...remote, reconnecting };
+    });
+    if (remotes.some((remote, index) => remote !== before[index])) this.#update({ remotes });
   }
 
   async #sampleNetwork(): Promise<void> {
@@ -524,6 +563,7 @@ export class RoomConnection {
     window.removeEventListener('online', this.#onOnline);
     if (this.#networkTimer !== null) clearInterval(this.#networkTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#stallTimer !== null) clearInterval(this.#stallTimer);
     this.#teardownMedia();
     this.#socket?.disconnect();
     this.#e2ee.close();

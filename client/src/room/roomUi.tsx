@@ -211,7 +211,12 @@ export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText
   return (
     <>
       {state.remotes.map((remote) => (
-        <VideoTile key={remote.peerId} stream={remote.stream} label={remote.role === 'provider' ? 'Your provider' : 'Patient'} testId="remote-video" />
+        <VideoTile
+          key={remote.peerId}
+          stream={remote.stream}
+          label={`${remote.role === 'provider' ? 'Your provider' : 'Patient'}${remote.reconnecting ? ' · reconnecting…' : ''}`}
+          testId="remote-video"
+        />
       ))}
     </>
   );
