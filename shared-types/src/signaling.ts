@@ -181,6 +181,12 @@ export interface ClientToServerEvents {
   closeProducer: Request<z.infer<typeof producerRequestSchema>, Record<string, never>>;
   consume: Request<z.infer<typeof consumeRequestSchema>, ConsumerInfo>;
   resumeConsumer: Request<z.infer<typeof consumerRequestSchema>, Record<string, never>>;
+  /**
+   * Asks the producer behind a consumer for a key frame (RFC 4585 §6.3.1 PLI via the SFU): a
+   * receiver whose media stalled (network drop) sends it so the picture is back with the
+   * first packets after the network returns, not after the decoder's own recovery.
+   */
+  requestKeyFrame: Request<z.infer<typeof consumerRequestSchema>, Record<string, never>>;
   setPreferredLayers: Request<z.infer<typeof preferredLayersRequestSchema>, Record<string, never>>;
   reportE2eeState: Request<z.infer<typeof e2eeStateRequestSchema>, Record<string, never>>;
   leave: Request<z.infer<typeof leaveRequestSchema>, Record<string, never>>;
@@ -198,6 +204,7 @@ export const clientRequestSchemas = {
   closeProducer: producerRequestSchema,
   consume: consumeRequestSchema,
   resumeConsumer: consumerRequestSchema,
+  requestKeyFrame: consumerRequestSchema,
   setPreferredLayers: preferredLayersRequestSchema,
   reportE2eeState: e2eeStateRequestSchema,
   leave: leaveRequestSchema,

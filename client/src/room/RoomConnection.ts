@@ -80,8 +80,10 @@ export interface RoomOptions {
 
 const NETWORK_SAMPLE_MS = 2000;
 /** How often remote media is checked for a stall, and how long without bytes counts as one. */
-const STALL_SAMPLE_MS = 500;
+const STALL_SAMPLE_MS = 250;
 const STALL_AFTER_MS = 1500;
+/** While stalled, a key frame is asked for again this often (earlier ones may be lost with the network). */
+const STALL_KEY_FRAME_EVERY_MS = 1000;
 /** socket.io reconnection backoff (the library retries forever with these bounds). */
 const RECONNECT_DELAY_MS = 500;
 const RECONNECT_DELAY_MAX_MS = 4000;
@@ -119,7 +121,7 @@ export class RoomConnection {
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #stallTimer: ReturnType<typeof setInterval> | null = null;
   /** Per consumer: bytes received at the last change, and when that was. */
-  readonly #lastBytes = new Map<string, { bytes: number; at: number }>();
+  readonly #lastBytes = new Map<string, { bytes: number; at: number; keyFrameAskedAt: number | null }>();
   #lastSample: TransportSample | null = null;
   #closed = false;
   #reportedKeysExchanged = false;
@@ -490,8 +492,19 @@ export class RoomConnection {
         if (report.type === 'inbound-rtp') bytes += report.bytesReceived ?? 0;
       });
       const last = this.#lastBytes.get(consumer.id);
-      if (bytes !== last?.bytes) this.#lastBytes.set(consumer.id, { bytes, at: now });
-      else if (now - last.at >= STALL_AFTER_MS) stalledTracks.add(consumer.track);
+      if (bytes !== last?.bytes) {
+        // Media flows again after a stall: the decoder needs a key frame, ask at once.
+        if (last !== undefined && last.keyFrameAskedAt !== null) this.#askKeyFrame(consumer.id);
+        this.#lastBytes.set(consumer.id, { bytes, at: now, keyFrameAskedAt: null });
+      } else if (now - last.at >= STALL_AFTER_MS) {
+        stalledTracks.add(consumer.track);
+        // Asked while the network is down, the request waits in the socket and reaches the
+        // SFU as soon as the network is back: the key frame follows right behind it.
+        if (last.keyFrameAskedAt === null || now - last.keyFrameAskedAt >= STALL_KEY_FRAME_EVERY_MS) {
+          last.keyFrameAskedAt = now;
+          this.#askKeyFrame(consumer.id);
+        }
+      }
     }
     const before = this.#state.remotes;
     const remotes = before.map((remote) => {
@@ -499,6 +512,12 @@ export class RoomConnection {
       return reconnecting === remote.reconnecting ? remote : { ...remote, reconnecting };
     });
     if (remotes.some((remote, index) => remote !== before[index])) this.#update({ remotes });
+  }
+
+  #askKeyFrame(consumerId: string): void {
+    this.#request('requestKeyFrame', { consumerId }).catch(() => {
+      // The consumer closed meanwhile, or the socket dropped (a rejoin resumes fresh consumers).
+    });
   }
 
   async #sampleNetwork(): Promise<void> {

@@ -14,6 +14,7 @@ type MediaEvent =
   | 'closeProducer'
   | 'consume'
   | 'resumeConsumer'
+  | 'requestKeyFrame'
   | 'setPreferredLayers';
 
 /**
@@ -111,6 +112,11 @@ export const mediaHandlers: HandlerMap<MediaEvent> = {
 
   resumeConsumer: async ({ peer }, { consumerId }) => {
     await peer.consumer(consumerId).resume();
+    return {};
+  },
+
+  requestKeyFrame: async ({ peer }, { consumerId }) => {
+    await peer.consumer(consumerId).requestKeyFrame();
     return {};
   },
 
