@@ -120,6 +120,8 @@ export class RoomConnection {
   #networkTimer: ReturnType<typeof setInterval> | null = null;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #stallTimer: ReturnType<typeof setInterval> | null = null;
+  /** Transports an ICE restart was tried on since they were last connected. */
+  readonly #iceRestarted = new Set<string>();
   /** Per consumer: bytes received at the last change, and when that was. */
   readonly #lastBytes = new Map<string, { bytes: number; at: number; keyFrameAskedAt: number | null }>();
   #lastSample: TransportSample | null = null;
@@ -240,9 +242,7 @@ export class RoomConnection {
       this.#dropConsumer(consumerId);
     });
     socket.on('reconnectRequired', () => {
-      this.#teardownMedia();
-      this.#update({ phase: 'reconnecting', reconnects: this.#state.reconnects + 1 });
-      void this.#join();
+      this.#rejoinMedia();
     });
     socket.on('replaced', () => {
       this.#update({ phase: 'ended', error: 'replaced_by_another_tab' });
@@ -362,20 +362,45 @@ export class RoomConnection {
       });
     }
     transport.on('connectionstatechange', (state) => {
-      // ICE restart (RFC 8445 §9) keeps the room and the transports after a path change.
-      if (state === 'disconnected' || state === 'failed') void this.#restartIce(transport);
+      // ICE restart (RFC 8445 §9) keeps the room and the transports after a path change;
+      // only when a restart did not bring the transport back is the media rebuilt.
+      if (state === 'connected') this.#iceRestarted.delete(transport.id);
+      if (state === 'disconnected' || state === 'failed') void this.#restartIce(transport, state === 'failed');
     });
     return transport;
   }
 
-  async #restartIce(transport: Transport): Promise<void> {
+  async #restartIce(transport: Transport, failed: boolean): Promise<void> {
     if (this.#socket?.connected !== true || transport.closed) return;
+    if (failed && this.#iceRestarted.has(transport.id)) {
+      // Restarted already and failed again: rebuild transports and media (same seat).
+      this.#rejoinMedia();
+      return;
+    }
+    this.#iceRestarted.add(transport.id);
     try {
       const { iceParameters } = await this.#request('restartIce', { transportId: transport.id });
       await transport.restartIce({ iceParameters: iceParameters as never });
     } catch {
-      // The socket dropping too is handled by the reconnect path.
+      // The SFU lost the transport: rebuild. A dropped socket is handled by the reconnect path.
+      // (Read again after the await: the socket or the transport may have gone meanwhile.)
+      if (this.#connected() && !this.#isClosed(transport)) this.#rejoinMedia();
     }
+  }
+
+  #connected(): boolean {
+    return this.#socket?.connected === true;
+  }
+
+  #isClosed(transport: Transport): boolean {
+    return transport.closed;
+  }
+
+  /** Full rejoin of the media (after a failed ICE restart or a media-server restart); the seat stays. */
+  #rejoinMedia(): void {
+    this.#teardownMedia();
+    this.#update({ phase: 'reconnecting', reconnects: this.#state.reconnects + 1 });
+    void this.#join();
   }
 
   async #produceAll(): Promise<void> {
@@ -472,6 +497,7 @@ export class RoomConnection {
     this.#recvTransport?.close();
     this.#sendTransport = null;
     this.#recvTransport = null;
+    this.#iceRestarted.clear();
     this.#lastSample = null;
     if (this.#state.remotes.length > 0) this.#update({ remotes: [] });
   }

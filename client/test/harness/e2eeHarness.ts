@@ -91,8 +91,19 @@ declare global {
       keyChange: () => Promise<KeyChangeResult>;
       replay: () => Promise<ReplayResult>;
       ratchetOnJoin: () => Promise<RatchetResult>;
+      bench: (e2ee: boolean, seconds: number) => Promise<BenchResult>;
     };
   }
+}
+
+interface BenchResult {
+  seconds: number;
+  framesDecoded: number;
+  frameWidth: number;
+  encryptedFrames: number;
+  decryptedFrames: number;
+  encryptMicros: number;
+  decryptMicros: number;
 }
 
 /** Which key swap the malicious relay tries (see sessions()). */
@@ -127,8 +138,8 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs 
 /** Frames the sender must have encrypted before a scenario is judged. */
 const FRAMES_OBSERVED = 30;
 
-async function camera(): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false });
+async function camera(size: { width: number; height: number } = { width: 320, height: 240 }): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { ...size, frameRate: 30 }, audio: false });
   const [track] = stream.getVideoTracks();
   if (track === undefined) throw new Error('no fake camera track');
   return track;
@@ -139,6 +150,7 @@ async function loopback(
   prepareSender: (sender: RTCRtpSender) => void,
   prepareReceiver: (receiver: RTCRtpReceiver) => void,
   configuration: Record<string, unknown> = {},
+  size?: { width: number; height: number },
 ): Promise<{ receiverPc: RTCPeerConnection; close: () => void }> {
   const senderPc = new RTCPeerConnection(configuration);
   const receiverPc = new RTCPeerConnection(configuration);
@@ -151,7 +163,7 @@ async function loopback(
   receiverPc.ontrack = (event) => {
     prepareReceiver(event.receiver);
   };
-  const track = await camera();
+  const track = await camera(size);
   const transceiver = senderPc.addTransceiver(track, { direction: 'sendonly' });
   // E2EE keeps only VP8 headers clear (codecHeader.ts), so the harness pins VP8 like the room does.
   const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((codec) => codec.mimeType === 'video/VP8');
@@ -555,5 +567,81 @@ async function ratchetOnJoin(): Promise<RatchetResult> {
   return result;
 }
 
-window.e2eeHarness = { rawWorkers, sessions, rotation, ghost, keyChange, replay, ratchetOnJoin };
+interface WorkerTimes {
+  encryptedFrames: number;
+  decryptedFrames: number;
+  encryptMicros: number;
+  decryptMicros: number;
+}
+
+function workerTimes(worker: Worker): { current: WorkerTimes } {
+  const box = { current: { encryptedFrames: 0, decryptedFrames: 0, encryptMicros: 0, decryptMicros: 0 } };
+  worker.addEventListener('message', (event: MessageEvent<{ kind: string } & Partial<WorkerTimes>>) => {
+    if (event.data.kind !== 'stats') return;
+    const { encryptedFrames = 0, decryptedFrames = 0, encryptMicros = 0, decryptMicros = 0 } = event.data;
+    box.current = { encryptedFrames, decryptedFrames, encryptMicros, decryptMicros };
+  });
+  return box;
+}
+
+/** Decoded video frames and their width on the receiving end of a loopback. */
+async function videoCounters(pc: RTCPeerConnection): Promise<{ decoded: number; width: number }> {
+  const stats = await pc.getStats();
+  const result = { decoded: 0, width: 0 };
+  stats.forEach((report: { type?: string; kind?: string; framesDecoded?: number; frameWidth?: number }) => {
+    if (report.type === 'inbound-rtp' && report.kind === 'video') {
+      result.decoded += report.framesDecoded ?? 0;
+      result.width = report.frameWidth ?? result.width;
+    }
+  });
+  return result;
+}
+
+/**
+ * bench/e2ee-frame-cost.mjs: 720p30 video through a loopback for `seconds`, with the real
+ * E2EE worker encrypting and decrypting every frame, or with no transform at all.
+ */
+async function bench(e2ee: boolean, seconds: number): Promise<BenchResult> {
+  const senderWorker = e2ee ? newWorker() : null;
+  const receiverWorker = e2ee ? newWorker() : null;
+  const key = newSenderKeyMaterial();
+  senderWorker?.postMessage({ kind: 'setLocalKey', keyIndex: 0, material: key.slice(0) });
+  receiverWorker?.postMessage({ kind: 'setRemoteKey', participantId: 'sender', keyIndex: 0, material: key.slice(0) });
+  const sent = senderWorker === null ? null : workerTimes(senderWorker);
+  const received = receiverWorker === null ? null : workerTimes(receiverWorker);
+  const link = await loopback(
+    (sender) => {
+      if (senderWorker !== null) sender.transform = new RTCRtpScriptTransform(senderWorker, { operation: 'encrypt', mediaKind: 'video' });
+    },
+    (receiver) => {
+      if (receiverWorker !== null) {
+        receiver.transform = new RTCRtpScriptTransform(receiverWorker, { operation: 'decrypt', mediaKind: 'video', participantId: 'sender' });
+      }
+    },
+    {},
+    { width: 1280, height: 720 },
+  );
+  // Let the encoder ramp up to 720p before measuring.
+  await waitUntil(async () => (await videoCounters(link.receiverPc)).width >= 1280, 20_000);
+  await sleep(2000);
+  const start = { video: await videoCounters(link.receiverPc), sent: sent?.current, received: received?.current };
+  await sleep(seconds * 1000);
+  // Worker stats arrive once a second: wait for a fresh report.
+  await sleep(1100);
+  const end = { video: await videoCounters(link.receiverPc), sent: sent?.current, received: received?.current };
+  link.close();
+  senderWorker?.terminate();
+  receiverWorker?.terminate();
+  return {
+    seconds,
+    framesDecoded: end.video.decoded - start.video.decoded,
+    frameWidth: end.video.width,
+    encryptedFrames: (end.sent?.encryptedFrames ?? 0) - (start.sent?.encryptedFrames ?? 0),
+    decryptedFrames: (end.received?.decryptedFrames ?? 0) - (start.received?.decryptedFrames ?? 0),
+    encryptMicros: (end.sent?.encryptMicros ?? 0) - (start.sent?.encryptMicros ?? 0),
+    decryptMicros: (end.received?.decryptMicros ?? 0) - (start.received?.decryptMicros ?? 0),
+  };
+}
+
+window.e2eeHarness = { rawWorkers, sessions, rotation, ghost, keyChange, replay, ratchetOnJoin, bench };
 document.title = 'ready';

@@ -26,7 +26,16 @@ export type DecryptState = 'ok' | 'failing';
 export type WorkerToPageMessage =
   | { kind: 'decryptState'; participantId: string; state: DecryptState }
   /** `replayedFrames` counts frames the replay window refused (they are in `droppedFrames` too). */
-  | { kind: 'stats'; encryptedFrames: number; decryptedFrames: number; droppedFrames: number; replayedFrames: number }
+  | {
+      kind: 'stats';
+      encryptedFrames: number;
+      decryptedFrames: number;
+      droppedFrames: number;
+      replayedFrames: number;
+      /** Cumulative wall time inside encrypt and decrypt (WebCrypto included), microseconds. */
+      encryptMicros: number;
+      decryptMicros: number;
+    }
   | { kind: 'error'; reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
