@@ -317,17 +317,21 @@ export class RoomConnection {
     for (const peer of result.peers ?? []) this.#peers.set(peer.peerId, peer);
     this.#teardownMedia();
     try {
+      // Fresh E2EE state for this seat (others forgot our keys when we dropped); the key
+      // exchange runs while the transports are set up, so keys are there when media is.
+      const restarted = this.#e2ee.restart();
       const device = new Device();
       await device.load({ routerRtpCapabilities: result.routerRtpCapabilities });
       this.#device = device;
-      this.#sendTransport = await this.#createTransport(device, 'send');
-      this.#recvTransport = await this.#createTransport(device, 'recv');
-      // Fresh E2EE state for this seat: others forgot our keys when we dropped.
-      await this.#e2ee.restart();
-      await this.#produceAll();
+      // Independent round trips, in parallel: the first remote frame waits for all of them.
+      const [sendTransport, recvTransport] = await Promise.all([this.#createTransport(device, 'send'), this.#createTransport(device, 'recv')]);
+      this.#sendTransport = sendTransport;
+      this.#recvTransport = recvTransport;
+      await restarted;
       const announced = [...(result.producers ?? []), ...this.#pendingProducers];
       this.#pendingProducers = [];
-      for (const producer of announced) await this.#consume(producer);
+      // Sending and receiving use different transports; each consume handles its own failure.
+      await Promise.all([this.#produceAll(), ...announced.map((producer) => this.#consume(producer))]);
       this.#update({ phase: 'in_room', error: null });
     } catch (error) {
       this.#update({ phase: 'failed', error: error instanceof Error ? error.message : 'media_setup_failed' });

@@ -470,8 +470,10 @@ async function replay(): Promise<ReplayResult> {
     { encodedInsertableStreams: true },
   );
   await waitUntil(() => tap.replayed() >= 20 && received.current.decryptedFrames >= FRAMES_OBSERVED);
-  // Stats arrive once a second; let the last ones land.
-  await sleep(1500);
+  // Stop replaying, then let the worker's once-a-second stats catch up with the tap.
+  tap.stop();
+  await waitUntil(() => received.current.replayedFrames >= tap.replayed(), 10_000);
+  await sleep(1100);
   const result: ReplayResult = {
     replayedByTap: tap.replayed(),
     replayedFrames: received.current.replayedFrames,

@@ -129,16 +129,20 @@ type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
  * (a replayed frame arrives as a new RTP frame carrying old ciphertext). Counts what it
  * replayed so the test can compare with the worker's replay counter.
  */
-export function replayingTap(record: number, every: number): { transform: TransformStream<EncodedFrame, EncodedFrame>; replayed: () => number } {
+export function replayingTap(
+  record: number,
+  every: number,
+): { transform: TransformStream<EncodedFrame, EncodedFrame>; replayed: () => number; stop: () => void } {
   const recorded: ArrayBuffer[] = [];
   let seen = 0;
   let replayed = 0;
+  let stopped = false;
   const transform = new TransformStream<EncodedFrame, EncodedFrame>({
     transform: (frame, controller) => {
       seen += 1;
       if (recorded.length < record) {
         recorded.push(frame.data.slice(0));
-      } else if (seen % every === 0) {
+      } else if (!stopped && seen % every === 0) {
         const old = recorded[replayed % recorded.length];
         if (old !== undefined) {
           frame.data = old.slice(0);
@@ -148,5 +152,11 @@ export function replayingTap(record: number, every: number): { transform: Transf
       controller.enqueue(frame);
     },
   });
-  return { transform, replayed: () => replayed };
+  return {
+    transform,
+    replayed: () => replayed,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
