@@ -23,6 +23,8 @@ export const TOKEN_AUDIENCES = {
   sfu: 'medspa-sfu',
   /** Restricted tokens that can only enrol TOTP (staff who have not enrolled yet). */
   mfaEnrolment: 'medspa-mfa-enrolment',
+  /** E2EE participant certificates that browsers verify with /.well-known/jwks.json. */
+  e2eeCertificate: 'medspa-e2ee-participant',
 } as const;
 
 export type TokenAudience = (typeof TOKEN_AUDIENCES)[keyof typeof TOKEN_AUDIENCES];
@@ -35,7 +37,7 @@ export interface SignOptions {
   subject: string;
   ttlSeconds: number;
   /** Private claims; registered claim names (iss, aud, sub, exp, iat, nbf) are set here. */
-  claims?: Record<string, string | number | boolean>;
+  claims?: Record<string, string | number | boolean | Record<string, string>>;
 }
 
 /** Signs and verifies the API's JWTs with one ES256 key pair. */
