@@ -24,6 +24,7 @@ import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
 import { createTokenService } from './modules/identity/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
+import { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
@@ -57,7 +58,18 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     outboxDir: config.MAIL_OUTBOX_DIR,
     logger,
   });
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, lifecycle: { shuttingDown: false } };
+  const notices = new AppointmentNotices({
+    connectionString: config.JOBS_DATABASE_URL ?? options.databaseUrl,
+    schema: config.JOBS_SCHEMA,
+    dataSource,
+    mailer,
+    logger,
+    publicAppUrl: config.PUBLIC_APP_URL,
+    mailFrom: config.MAIL_FROM,
+    pollingIntervalSeconds: config.JOBS_POLLING_SECONDS,
+  });
+  await notices.start();
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, notices, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -118,6 +130,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 /** Releases what initApp acquired. Safe to call more than once. */
 export async function shutdownApp({ services }: ApiApp): Promise<void> {
   services.lifecycle.shuttingDown = true;
+  await services.notices.stop();
   await services.mailer.close();
   if (services.dataSource.isInitialized) {
     await services.dataSource.destroy();

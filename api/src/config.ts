@@ -90,6 +90,17 @@ const configSchema = z.object({
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
   /** Where people open the app: links in emails (invites, resets, join links) start with it. */
   PUBLIC_APP_URL: z.url().default('http://127.0.0.1:8080'),
+  /**
+   * Connection for the pg-boss job queue (appointment emails and reminders). pg-boss creates
+   * and migrates its own schema (JOBS_SCHEMA), so this role needs CREATE on the database (or
+   * the schema must already exist and belong to it). Unset = the API's DATABASE_URL, which
+   * works while that login owns the database; set it when the runtime login is not the owner.
+   */
+  JOBS_DATABASE_URL: z.url().optional(),
+  /** Schema pg-boss keeps its tables in. */
+  JOBS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('pgboss'),
+  /** How often an idle worker looks for due emails (pg-boss allows 0.5 s and up). */
+  JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

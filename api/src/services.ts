@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import type { Mailer } from './mail/mailer.js';
 import type { TokenService } from './modules/identity/tokens.js';
+import type { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {
@@ -14,6 +15,8 @@ export interface ApiServices {
   tokens: TokenService;
   /** Sends email (SMTP, or the outbox folder in development). */
   mailer: Mailer;
+  /** Appointment emails and reminders as durable jobs (pg-boss). */
+  notices: AppointmentNotices;
   /** Flipped at shutdown so readiness fails before connections close. */
   lifecycle: { shuttingDown: boolean };
 }

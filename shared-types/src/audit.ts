@@ -58,6 +58,8 @@ export const AUDIT_ACTIONS = [
   'room.admit',
   'room.admit_refused',
   'room.e2ee_state',
+  'auth.email_verified',
+  'appointment.notice_sent',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
