@@ -250,6 +250,7 @@ export function BookingFlow({ reschedule }: BookingFlowProps) {
                     <button
                       type="button"
                       className="slot"
+                      data-starts-at={slot.startsAt}
                       onClick={() => {
                         setStep({ kind: 'confirm', slot });
                       }}
