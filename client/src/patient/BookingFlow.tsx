@@ -193,17 +193,7 @@ export function BookingFlow({ reschedule }: BookingFlowProps) {
 
           <section aria-labelledby="time-title" className="card">
             <h2 id="time-title">Pick a time</h2>
-            <div className="row wrap day-nav">
-              <button
-                type="button"
-                className="secondary"
-                disabled={date <= today}
-                onClick={() => {
-                  setDate(addCalendarDays(date, -1));
-                }}
-              >
-                ‹ Previous day
-              </button>
+            <div className="day-nav">
               <div className="field">
                 <label htmlFor="visit-day">Day</label>
                 <input
@@ -216,15 +206,27 @@ export function BookingFlow({ reschedule }: BookingFlowProps) {
                   }}
                 />
               </div>
-              <button
-                type="button"
-                className="secondary"
-                onClick={() => {
-                  setDate(addCalendarDays(date, 1));
-                }}
-              >
-                Next day ›
-              </button>
+              <div className="row">
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={date <= today}
+                  onClick={() => {
+                    setDate(addCalendarDays(date, -1));
+                  }}
+                >
+                  ‹ Previous day
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => {
+                    setDate(addCalendarDays(date, 1));
+                  }}
+                >
+                  Next day ›
+                </button>
+              </div>
             </div>
             <h3 data-testid="day-heading">
               {date === today ? 'Today, ' : date === addCalendarDays(today, 1) ? 'Tomorrow, ' : ''}

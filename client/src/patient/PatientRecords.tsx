@@ -1,6 +1,11 @@
 /** The patient's own record views: visit summaries and who viewed my record (from the audit log). */
 import { api } from '../api/http.js';
-import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
+import { Section, useAsync } from '../ui/components.js';
+import { PlainError } from './PlainError.js';
+import type { AppointmentKind } from '../api/types.js';
+import { accessActionWords, accessActorWords } from './accessWords.js';
+import { visitTypeName } from './BookingFlow.js';
+import { formatWhen } from './localDay.js';
 
 /** GET /v1/me/visits entries. */
 export interface VisitSummary {
@@ -30,14 +35,14 @@ export function VisitSummaries() {
   const past = visits.data?.visits.filter((visit) => visit.summary !== null || visit.gfeOutcomes.length > 0) ?? [];
   return (
     <Section title="Visit summaries">
-      <ErrorMessage error={visits.error} />
+      <PlainError error={visits.error} />
       {visits.data !== null && past.length === 0 && <p>No signed visit summaries yet.</p>}
       <ul className="list" data-testid="visit-summaries">
         {past.map((visit) => (
           <li key={visit.appointmentId} className="summary">
             <div>
               <strong>
-                {visit.kind.replace('_', ' ')} · {formatInstant(visit.startsAt)} · {visit.provider.name}
+                {visitTypeName({ name: '', kind: visit.kind as AppointmentKind })} · {formatWhen(visit.startsAt)} · {visit.provider.name}
                 {visit.provider.credential === null ? '' : `, ${visit.provider.credential}`}
               </strong>
               {visit.summary !== null && <p>{visit.summary}</p>}
@@ -64,7 +69,7 @@ export function AccessHistory() {
   const accesses = useAsync(() => api<{ accesses: RecordAccess[] }>('GET', '/v1/me/record-access?limit=100'), 'record-access');
   return (
     <Section title="Who viewed my record">
-      <ErrorMessage error={accesses.error} />
+      <PlainError error={accesses.error} />
       {accesses.data !== null && (
         <table data-testid="record-access">
           <caption className="sr-only">Accesses to your record, newest first</caption>
@@ -78,13 +83,11 @@ export function AccessHistory() {
           <tbody>
             {accesses.data.accesses.map((access, index) => (
               <tr key={index}>
-                <td>{formatInstant(access.at)}</td>
+                <td>{formatWhen(access.at)}</td>
+                <td>{accessActorWords(access.actor)}</td>
                 <td>
-                  {access.actor.displayName ?? ''} {access.actor.role === null ? 'system' : `(${access.actor.role.replace('_', ' ')})`}
-                </td>
-                <td>
-                  {access.action}
-                  {access.outcome === 'success' ? '' : ` (${access.outcome})`}
+                  {accessActionWords(access.action)}
+                  {access.outcome === 'success' ? '' : access.outcome === 'denied' ? ' (refused)' : ' (did not succeed)'}
                 </td>
               </tr>
             ))}
