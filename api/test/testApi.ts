@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { ApiApp } from '../src/app.js';
@@ -58,6 +60,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     // The documented cheap argon2id profile: suites create hundreds of users (config refuses
     // it in production; api/src/modules/identity/passwords.ts).
     PASSWORD_HASH_PROFILE: 'test_minimum',
+    // Suites without SMTP_URL still send (bookings, registrations): keep those .eml files out of the checkout.
+    MAIL_OUTBOX_DIR: path.join(tmpdir(), 'medspa-test-outbox'),
     DATABASE_URL: database.url,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
