@@ -208,6 +208,30 @@ describe('appointment emails and reminders', () => {
     expect(recorded.rows.map((row) => row.kind)).toEqual(['confirmation', 'reminder_1h', 'reminder_24h']);
   }, 60_000);
 
+  it('drops the reminders of a time the visit was moved away from, and reminds at the new time', async () => {
+    const first = providerMorning(8);
+    const appointment = await book(first);
+    const movedTo = providerMorning(9, 15);
+    await request(test.api.app)
+      .post(`/v1/appointments/${appointment.id}/reschedule`)
+      .set('authorization', bearer(patient))
+      .send({ startsAt: movedTo.toISOString() })
+      .expect(200);
+    const jobs = await reminderJobs(appointment.id);
+    expect(jobs.map((job) => job.start_after.toISOString()).sort()).toEqual(
+      [first.getTime() - 24 * HOUR_MS, first.getTime() - HOUR_MS, movedTo.getTime() - 24 * HOUR_MS, movedTo.getTime() - HOUR_MS]
+        .map((ms) => new Date(ms).toISOString())
+        .sort(),
+    );
+    await makeRemindersDue(appointment.id);
+    await waitForJobsDone(appointment.id);
+    const reminders = smtp.messages.filter((mail) => mentions(mail, appointment.id) && /Reminder|Starting soon/.test(mail.subject ?? ''));
+    // Two reminders, both for the new time (the old time's jobs found the visit moved).
+    expect(reminders).toHaveLength(2);
+    const when = new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: PATIENT_ZONE, timeZoneName: 'short' }).format(movedTo);
+    for (const mail of reminders) expect(mail.text).toContain(when);
+  }, 60_000);
+
   it('keeps queued reminders across a restart: a new instance sends them', async () => {
     const appointment = await book(providerMorning(7));
     for (const app of extra.splice(0)) await shutdownApp(app);
