@@ -113,7 +113,10 @@ export async function registerPatient(
   practiceSlug: string,
   input: RegistrationInput,
 ): Promise<RegistrationAccepted> {
+  // Both hashes are made on every path (new, unverified or registered address), so the
+  // reply's timing does not tell them apart either.
   const passwordHash = await passwords.hash(input.password);
+  const placeholder = await passwords.hash(randomBytes(18).toString('base64url'));
   const practice = await practiceBySlug(services.dataSource, practiceSlug);
   if (practice === null) throw notFound('practice_not_found', 'No such practice');
   const pending = { passwordHash, givenName: input.givenName, familyName: input.familyName };
@@ -125,7 +128,6 @@ export async function registerPatient(
     let userId = existing?.id;
     if (userId === undefined) {
       // Unusable until verification: no password anyone knows opens it.
-      const placeholder = await passwords.hash(randomBytes(18).toString('base64url'));
       const rows = await manager.query<{ id: string }[]>(
         `INSERT INTO users (practice_id, role, email, password_hash, given_name, family_name, email_verified_at)
          VALUES ($1, 'patient', $2, $3, $4, $5, NULL) RETURNING id`,
