@@ -80,9 +80,13 @@ export function Login({ afterSignIn }: { afterSignIn?: string } = {}) {
   const submit = useAction(async () => {
     try {
       const result = await login({ practice, email, password, ...(totpCode === '' ? {} : { totpCode }) });
-      rememberPractice(practice);
-      if ('status' in result) setEnrolmentToken(result.enrolmentToken);
-      else navigate(afterSignIn ?? (window.location.pathname.startsWith('/practices/') ? '/' : window.location.pathname));
+      if ('status' in result) {
+        setEnrolmentToken(result.enrolmentToken);
+        return;
+      }
+      // Patients come back without a link; staff keep typing theirs (shared front-desk screens).
+      if (result.role === 'patient') rememberPractice(practice);
+      navigate(afterSignIn ?? (window.location.pathname.startsWith('/practices/') ? '/' : window.location.pathname));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'mfa_required') {
         setNeedsTotp(true);
