@@ -125,11 +125,11 @@ function CancelVisit({ appointmentId }: { appointmentId: string }) {
         {visitTypeName(typeOf(visit.appointmentTypeId))} with {providerName(providerOf(visit.providerId))}
       </p>
       <PlainError error={cancel.error} />
-      <div className="row wrap">
+      <div className="row wrap center">
         <button type="button" className="danger" disabled={cancel.busy} onClick={cancel.run}>
           Yes, cancel my visit
         </button>
-        <a href="/" onClick={go('/')}>
+        <a className="button-secondary" href="/" onClick={go('/')}>
           No, keep it
         </a>
       </div>
