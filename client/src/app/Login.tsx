@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { ApiError, api, confirmMfaEnrolment, login, startMfaEnrolment } from '../api/http.js';
 import { ErrorMessage, Field, useAction, useAsync } from '../ui/components.js';
+import { PlainError } from '../patient/PlainError.js';
 import { forgetPractice, practiceFromLocation, rememberPractice } from './practiceContext.js';
 import { navigate } from './router.js';
 
@@ -130,7 +131,7 @@ export function Login({ afterSignIn }: { afterSignIn?: string } = {}) {
             hint="6 digits from your authenticator app"
           />
         )}
-        <ErrorMessage error={submit.error} />
+        <PlainError error={submit.error} />
         <button type="submit" disabled={submit.busy}>
           {needsTotp ? 'Verify and sign in' : 'Sign in'}
         </button>
