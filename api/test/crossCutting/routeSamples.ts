@@ -133,7 +133,7 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   // A well-formed token nobody issued: the clear 400 a stale or mistyped link gets.
   'POST /v1/auth/verify-email': {
     crossTenant: 'none',
-    body: ({ caller }) => ({ practice: caller.practice.slug, token: 'A'.repeat(43) }),
+    body: ({ caller }) => ({ practice: caller.practice.slug, token: 'A'.repeat(43), password: caller.phi.password }),
     ownTenantStatuses: [400],
   },
   // Rooms (api/test/rooms covers the participant checks with a real appointment).

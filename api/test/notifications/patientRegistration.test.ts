@@ -43,7 +43,7 @@ describe('patient self-registration with email verification', () => {
   it('gives the same answer for a new and a registered email; only the mailbox learns which', async () => {
     const fresh = await register('rosa@example.test', 'a long patient password').expect(202);
     const verification = await smtp.waitFor((mail) => mail.subject === `Confirm your email for ${practice.name}`);
-    await api().post('/v1/auth/verify-email').send(linkOf(verification)).expect(200);
+    await api().post('/v1/auth/verify-email').send({ ...linkOf(verification), password: 'a long patient password' }).expect(200);
 
     const again = await register('ROSA@example.test', 'another long password', 'Mallory').expect(202);
     expect(again.body).toEqual(fresh.body);
@@ -61,9 +61,9 @@ describe('patient self-registration with email verification', () => {
     const mail = await smtp.waitFor((message) => mailsTo('sam@example.test').includes(message));
     expect(mail.text).toContain('Hello Rosa,');
     await login('sam@example.test', 'sam patient password').expect(401);
-    const link = linkOf(mail);
+    const link = { ...linkOf(mail), password: 'sam patient password' };
     const opened = await api().post('/v1/auth/verify-email').send(link).expect(200);
-    expect(opened.body).toEqual({ practice: { slug: practice.slug, name: practice.name } });
+    expect(opened.body).toEqual({ practice: { slug: practice.slug, name: practice.name }, email: 'sam@example.test' });
     await login('sam@example.test', 'sam patient password').expect(200);
     const reused = await api().post('/v1/auth/verify-email').send(link).expect(410);
     expect(reused.body).toMatchObject({ code: 'verification_link_used' });
@@ -79,7 +79,7 @@ describe('patient self-registration with email verification', () => {
 
   it('refuses an expired link (410) and a made-up one (400), with codes', async () => {
     await register('late@example.test', 'late patient password').expect(202);
-    const link = linkOf(await smtp.waitFor((message) => mailsTo('late@example.test').includes(message)));
+    const link = { ...linkOf(await smtp.waitFor((message) => mailsTo('late@example.test').includes(message))), password: 'late patient password' };
     await asOwner(test.database.url, (client) =>
       client.query(`UPDATE email_verification_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 day'
                      WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, [link.token]),
@@ -88,7 +88,7 @@ describe('patient self-registration with email verification', () => {
     expect((await api().post('/v1/auth/verify-email').send({ ...link, token: 'B'.repeat(43) }).expect(400)).body).toMatchObject({
       code: 'verification_link_invalid',
     });
-    expect((await api().post('/v1/auth/verify-email').send({ practice: practice.slug, token: 'short' }).expect(400)).body).toMatchObject({
+    expect((await api().post('/v1/auth/verify-email').send({ practice: practice.slug, token: 'short', password: 'x' }).expect(400)).body).toMatchObject({
       code: 'validation_failed',
     });
   });
@@ -97,9 +97,13 @@ describe('patient self-registration with email verification', () => {
     await register('victim@example.test', 'stranger chose this').expect(202);
     await register('victim@example.test', 'the real owner chose this').expect(202);
     await smtp.waitFor(() => mailsTo('victim@example.test').length >= 2);
-    const [, second] = mailsTo('victim@example.test');
-    if (second === undefined) throw new Error('second email missing');
-    await api().post('/v1/auth/verify-email').send(linkOf(second)).expect(200);
+    const [first, second] = mailsTo('victim@example.test');
+    if (first === undefined || second === undefined) throw new Error('emails missing');
+    // The stranger's link, clicked by the owner, needs the stranger's password: it does nothing.
+    const mismatch = await api().post('/v1/auth/verify-email').send({ ...linkOf(first), password: 'the real owner chose this' }).expect(400);
+    expect(mismatch.body).toMatchObject({ code: 'verification_password_mismatch' });
+    await login('victim@example.test', 'stranger chose this').expect(401);
+    await api().post('/v1/auth/verify-email').send({ ...linkOf(second), password: 'the real owner chose this' }).expect(200);
     await login('victim@example.test', 'the real owner chose this').expect(200);
     await login('victim@example.test', 'stranger chose this').expect(401);
   });

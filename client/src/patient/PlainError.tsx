@@ -9,6 +9,7 @@ const FRIENDLY: Readonly<Record<string, string>> = {
   outside_availability: 'That time is no longer offered. Please pick another time.',
   slot_in_past: 'That time has already passed. Please pick a later time.',
   patient_busy: 'You already have a visit at that time.',
+  verification_password_mismatch: 'That is not the password you chose when you registered. Please try again.',
   rate_limited: 'Too many attempts. Please wait a minute and try again.',
 };
 

@@ -5,7 +5,7 @@
  * (/verify-email#practice=...&token=...), which ends in sign-in and then booking.
  */
 import { useEffect, useState } from 'react';
-import { api, sessionUser } from '../api/http.js';
+import { api, login, sessionUser } from '../api/http.js';
 import { Login } from '../app/Login.js';
 import { rememberPractice } from '../app/practiceContext.js';
 import { matchPath, navigate } from '../app/router.js';
@@ -171,20 +171,16 @@ function linkParams(): { practice: string; token: string } | null {
 
 function VerifyEmail() {
   const [link] = useState(linkParams);
-  const [confirmed, setConfirmed] = useState<{ slug: string; name: string } | null>(null);
+  const [password, setPassword] = useState('');
   const verify = useAction(async () => {
     if (link === null) return;
-    const result = await api<{ practice: { slug: string; name: string } }>('POST', '/v1/auth/verify-email', link);
+    const result = await api<{ practice: { slug: string; name: string }; email: string }>('POST', '/v1/auth/verify-email', { ...link, password });
     rememberPractice(result.practice.slug);
-    setConfirmed(result.practice);
     // The token has done its job: take it out of the address bar and history.
     window.history.replaceState(null, '', `/practices/${result.practice.slug}/sign-in`);
+    await login({ practice: result.practice.slug, email: result.email, password });
+    navigate('/book');
   });
-  const { run } = verify;
-  useEffect(() => {
-    // Once per page load: the link is single-use (`run` is stable enough; the effect must not repeat).
-    run();
-  }, []);
   if (link === null) {
     return (
       <section className="card narrow">
@@ -193,21 +189,22 @@ function VerifyEmail() {
       </section>
     );
   }
-  if (confirmed !== null) {
-    return (
-      <div className="stack">
-        <section className="card narrow" role="status" data-testid="email-confirmed">
-          <h1>Your email is confirmed</h1>
-          <p>Sign in to book your visit with {confirmed.name}.</p>
-        </section>
-        <Login afterSignIn="/book" />
-      </div>
-    );
-  }
   return (
-    <section className="card narrow">
-      <h1>Confirming your email…</h1>
-      <PlainError error={verify.error} />
+    <section aria-labelledby="verify-title" className="card narrow" data-testid="confirm-email">
+      <h1 id="verify-title">Confirm your email</h1>
+      <p>To finish creating your account, enter the password you chose when you registered.</p>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          verify.run();
+        }}
+      >
+        <Field label="Password" type="password" value={password} onChange={setPassword} required autoComplete="current-password" />
+        <PlainError error={verify.error} />
+        <button type="submit" disabled={verify.busy}>
+          Confirm and continue
+        </button>
+      </form>
       {verify.error !== null && link.practice !== '' && (
         <p>
           <a

@@ -159,14 +159,16 @@ describe('day one for a patient in Chromium', () => {
 
       const verification = await smtp.waitFor((mail) => (mail.subject ?? '').startsWith('Confirm your email'), 60_000);
       await page.goto(linkIn(verification, /https?:\/\/\S+\/verify-email#\S+/, stack.patientClientUrl));
-      await page.getByTestId('email-confirmed').waitFor();
-      // The practice comes from the link: the sign-in form does not ask for it.
+      await page.getByTestId('confirm-email').waitFor();
+      // Opening the link takes the password of that registration (not the practice, not the email).
       expect(await page.getByLabel('Practice').count()).toBe(0);
-      await page.getByText('Signing in to').waitFor();
-      await shotBoth(page, 'patient-04-email-confirmed-sign-in');
-      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill('not my password at all');
+      await page.getByRole('button', { name: 'Confirm and continue' }).click();
+      await page.getByText('That is not the password you chose when you registered.').waitFor();
+      await shotBoth(page, 'patient-04a-confirm-email-wrong-password');
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await shotBoth(page, 'patient-04-confirm-email');
+      await page.getByRole('button', { name: 'Confirm and continue' }).click();
 
       await page.getByRole('heading', { name: 'Book a visit' }).waitFor();
       await page.getByLabel(/Good Faith Exam/).check();

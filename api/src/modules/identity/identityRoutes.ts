@@ -161,9 +161,9 @@ export function identityRoutes(services: ApiServices): RouteSpec[] {
       method: 'post',
       path: '/v1/auth/verify-email',
       access: 'public',
-      summary: 'Open an email verification link (single use; 410 when used or expired)',
+      summary: 'Open an email verification link with the password chosen at registration (single use; 410 when used or expired)',
       body: verifyEmailSchema,
-      handle: async ({ body, context }) => ({ body: await verifyEmail(services, context, body) }),
+      handle: async ({ body, context }) => ({ body: await verifyEmail(services, passwords, context, body) }),
     }),
   ];
 }

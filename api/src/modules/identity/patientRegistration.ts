@@ -7,6 +7,7 @@ import { AppError, badRequest, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ApiServices } from '../../services.js';
 import type { PasswordHasher } from './passwords.js';
+import { presentedPasswordSchema } from './passwords.js';
 import { practiceSlugSchema } from './practices.js';
 
 /** A verification link is good for a day: long enough for a slow inbox, short enough to go stale. */
@@ -17,7 +18,16 @@ const TOKEN_BYTES = 32;
 /** The token as it travels in the link: base64url of {@link TOKEN_BYTES} bytes. */
 export const verificationTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a verification token');
 
-export const verifyEmailSchema = z.strictObject({ practice: practiceSlugSchema, token: verificationTokenSchema });
+/**
+ * The link's token plus the password chosen at registration: whoever opens a link must also
+ * know the password of the registration that sent it, so a stranger who registered the
+ * address first cannot have the owner confirm the stranger's password by clicking.
+ */
+export const verifyEmailSchema = z.strictObject({
+  practice: practiceSlugSchema,
+  token: verificationTokenSchema,
+  password: presentedPasswordSchema,
+});
 
 export interface RegistrationInput {
   email: string;
@@ -169,26 +179,36 @@ const invalidLink = (): AppError => badRequest('verification_link_invalid', 'Thi
 
 /**
  * Opens a verification link: single-use (the row is locked and marked used), expiring,
- * looked up by its SHA-256. Applies the registration's password and names and marks the
- * email verified; older links of the same account stop working.
+ * looked up by its SHA-256, and only with the password chosen at that registration. Applies
+ * the registration's password and names and marks the email verified; older links of the
+ * same account stop working.
  */
 export async function verifyEmail(
   services: ApiServices,
+  passwords: PasswordHasher,
   context: RequestContext,
   input: z.infer<typeof verifyEmailSchema>,
-): Promise<{ practice: { slug: string; name: string } }> {
+): Promise<{ practice: { slug: string; name: string }; email: string }> {
   const practice = await practiceBySlug(services.dataSource, input.practice);
   if (practice === null) throw invalidLink();
-  await withTenant(services.dataSource, practice.id, async (manager) => {
-    const rows = await manager.query<TokenRow[]>(
-      `SELECT id, user_id, password_hash, given_name, family_name, expires_at <= now() AS expired, used_at IS NOT NULL AS used
-         FROM email_verification_tokens WHERE token_hash = $1 FOR UPDATE`,
+  const email = await withTenant(services.dataSource, practice.id, async (manager) => {
+    const rows = await manager.query<(TokenRow & { email: string })[]>(
+      `SELECT t.id, t.user_id, t.password_hash, t.given_name, t.family_name, t.expires_at <= now() AS expired,
+              t.used_at IS NOT NULL AS used, u.email
+         FROM email_verification_tokens t JOIN users u ON u.practice_id = t.practice_id AND u.id = t.user_id
+        WHERE t.token_hash = $1 FOR UPDATE OF t`,
       [hashToken(input.token)],
     );
     const row = rows[0];
     if (row === undefined) throw invalidLink();
     if (row.used) throw new AppError(410, 'verification_link_used', 'This confirmation link was already used. You can sign in.');
     if (row.expired) throw new AppError(410, 'verification_link_expired', 'This confirmation link has expired. Please register again to get a new one.');
+    if (!(await passwords.verify(row.password_hash, input.password))) {
+      throw badRequest(
+        'verification_password_mismatch',
+        'That is not the password chosen when this link was requested. Try again, or register again to get a new link.',
+      );
+    }
     await manager.query(`UPDATE email_verification_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [row.user_id]);
     await manager.query(
       `UPDATE users SET password_hash = $2, given_name = $3, family_name = $4, email_verified_at = now()
@@ -203,8 +223,10 @@ export async function verifyEmail(
       actorUserId: row.user_id,
       actorRole: 'patient',
     });
+    return row.email;
   });
-  return { practice: { slug: practice.slug, name: practice.name } };
+  // The link's owner learns their own address back, so the app can sign them in at once.
+  return { practice: { slug: practice.slug, name: practice.name }, email };
 }
 
 /** 403 email_not_verified for a self-registered patient who has not opened the link yet. */
