@@ -11,6 +11,7 @@ import { PreCheck } from '../room/PreCheck.js';
 import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
 import { FollowUpPanel } from './FollowUpPanel.js';
+import { IntakeForm } from './IntakeForm.js';
 
 type Step = 'consent' | 'check_in' | 'precheck' | 'room';
 
@@ -159,6 +160,7 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
       <h1>
         {visit.kind === 'follow_up' ? 'Follow-up visit' : visit.kind === 'gfe' ? 'Good Faith Exam' : 'Virtual consult'} · {visit.local.date} {visit.local.time}
       </h1>
+      {visit.kind === 'gfe' && step !== 'room' && <IntakeForm patientId={user.id} />}
       <ol className="steps" aria-label="Steps">
         {(['consent', 'check_in', 'precheck', 'room'] as const).map((name) => (
           <li key={name} aria-current={step === name ? 'step' : undefined}>
