@@ -85,7 +85,7 @@ export default function ExamRules() {
                 options={[{ value: 'default', label: 'Practice default (all states)' }, ...US_STATES.map((code) => ({ value: code, label: code }))]}
               />
               <Select
-                label="Rule"
+                label="How long a clearance holds"
                 value={mode}
                 onChange={(value) => {
                   setMode(value === 'every_treatment' ? 'every_treatment' : 'months');
