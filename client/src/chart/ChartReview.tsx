@@ -8,7 +8,7 @@ import { api, sessionUser } from '../api/http.js';
 import { Field, Section, TextArea, useAction, useAsync } from '../ui/components.js';
 import { ChartError } from './ChartError.js';
 import type { ReviewItem } from './chartTypes.js';
-import { formatWhen } from './labels.js';
+import { formatWhen, serviceName } from './labels.js';
 import { AppLink } from './Link.js';
 
 const FIELD_NAMES: Record<string, string> = {
@@ -38,7 +38,7 @@ function NoteContent({ noteId }: { noteId: string }) {
               ? value
                   .map((entry) => {
                     const service = entry as { serviceCode?: string; outcome?: string; validForDays?: number };
-                    return `${service.serviceCode ?? ''}: ${service.outcome ?? ''}${service.validForDays === undefined ? '' : ` for ${String(service.validForDays)} days`}`;
+                    return `${serviceName(service.serviceCode ?? '')}: ${(service.outcome ?? '').replace('_', ' ')}${service.validForDays === undefined ? '' : ` for ${String(service.validForDays)} days`}`;
                   })
                   .join('; ')
               : String(value)}

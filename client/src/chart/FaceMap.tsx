@@ -16,6 +16,8 @@ export const FACE_AREAS: readonly { label: string; x: number; y: number }[] = [
   { label: 'Forehead, left', x: 0.36, y: 0.19 },
   { label: 'Forehead, right', x: 0.64, y: 0.19 },
   { label: 'Glabella (between brows)', x: 0.5, y: 0.3 },
+  { label: 'Brow, left', x: 0.37, y: 0.27 },
+  { label: 'Brow, right', x: 0.63, y: 0.27 },
   { label: 'Crow’s feet, left', x: 0.2, y: 0.37 },
   { label: 'Crow’s feet, right', x: 0.8, y: 0.37 },
   { label: 'Cheek, left', x: 0.3, y: 0.53 },
@@ -29,7 +31,16 @@ export const FACE_AREAS: readonly { label: string; x: number; y: number }[] = [
   { label: 'Jawline, right', x: 0.74, y: 0.74 },
 ];
 
-/** The named area nearest a point, to give a clicked site a sensible first label. */
+/**
+ * The named area nearest a point, to give a clicked site a sensible first label; a second
+ * site in the same area is numbered ("Brow, left 2") so the list never shows twins.
+ */
+function labelFor(x: number, y: number, sites: readonly InjectionSite[]): string {
+  const area = nearestArea(x, y);
+  const same = sites.filter((site) => site.label === area || site.label.startsWith(`${area} `)).length;
+  return same === 0 ? area : `${area} ${String(same + 1)}`;
+}
+
 function nearestArea(x: number, y: number): string {
   let best = FACE_AREAS[0]?.label ?? 'Site';
   let distance = Number.POSITIVE_INFINITY;
@@ -121,7 +132,7 @@ export function FaceMapEditor({
           sites={sites}
           selected={selected}
           onAdd={(x, y) => {
-            add({ x, y, label: nearestArea(x, y), amount: 2 });
+            add({ x, y, label: labelFor(x, y, sites), amount: 2 });
           }}
         />
         <p className="hint">Click the face to mark a site, or add one from the list.</p>
@@ -149,7 +160,7 @@ export function FaceMapEditor({
             className="field"
             onClick={() => {
               const found = FACE_AREAS.find((option) => option.label === area);
-              if (found !== undefined) add({ x: found.x, y: found.y, label: found.label, amount: 2 });
+              if (found !== undefined) add({ x: found.x, y: found.y, label: labelFor(found.x, found.y, sites), amount: 2 });
             }}
           >
             Add site
@@ -160,8 +171,10 @@ export function FaceMapEditor({
         ) : (
           <ol className="list" data-testid="site-list">
             {sites.map((site, index) => (
-              <li key={`${String(index)}-${String(site.x)}-${String(site.y)}`}>
-                <span aria-hidden="true">{index + 1}.</span>
+              <li key={`${String(index)}-${String(site.x)}-${String(site.y)}`} className="site-row">
+                <span aria-hidden="true" className="site-number">
+                  {index + 1}
+                </span>
                 <div className="field">
                   <label htmlFor={`${id}-label-${String(index)}`}>Site {index + 1} name</label>
                   <input

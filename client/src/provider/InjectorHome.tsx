@@ -59,7 +59,7 @@ export default function InjectorHome() {
                         (appointment.patientName ?? 'Patient')
                       )}
                       <br />
-                      <small className="muted">in {appointment.confirmedState ?? appointment.patientState}</small>
+                      <small className="muted">located in {appointment.confirmedState ?? appointment.patientState}</small>
                     </td>
                     <td>{visitName(appointment.kind, appointment.serviceCode)}</td>
                     <td>{statusName(appointment.status)}</td>

@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { clearForService } from '../../../api/test/chart/chartFixtures.js';
@@ -38,18 +38,23 @@ async function shots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(original);
 }
 
-/** A small well-formed PNG (2x2 grey). */
-function png(): Buffer {
+/** A small well-formed PNG (16x16 grey, 8-bit greyscale), CRCs included (RFC 2083 section 3.4). */
+function png(shade: number): Buffer {
   const chunk = (type: string, data: Buffer): Buffer => {
     const length = Buffer.alloc(4);
     length.writeUInt32BE(data.length);
-    return Buffer.concat([length, Buffer.from(type, 'ascii'), data, Buffer.alloc(4)]);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
   };
-  const header = Buffer.from([0, 0, 0, 2, 0, 0, 0, 2, 8, 0, 0, 0, 0]);
+  const header = Buffer.from([0, 0, 0, 16, 0, 0, 0, 16, 8, 0, 0, 0, 0]);
+  // Each row: filter byte 0, then 16 grey pixels.
+  const rows = Buffer.concat(Array.from({ length: 16 }, () => Buffer.from([0, ...Array<number>(16).fill(shade)])));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.from([0, 128, 128, 0, 128, 128]))),
+    chunk('IDAT', deflateSync(rows)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
@@ -106,6 +111,15 @@ describe('the chart end to end in Chromium', () => {
       .put(`/v1/providers/${injector.id}/availability`)
       .set('authorization', bearer(seeder))
       .send({ rules: [1, 2, 3, 4, 5, 6, 7].map((isoWeekday) => ({ isoWeekday, startTime: '09:00', endTime: '17:00' })) })
+      .expect(200);
+    const consent = await request(app)
+      .post('/v1/consent-documents')
+      .set('authorization', bearer(seeder))
+      .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'I agree to receive care by video.' })
+      .expect(201);
+    await request(app)
+      .post(`/v1/consent-documents/${(consent.body as { id: string }).id}/publish`)
+      .set('authorization', bearer(seeder))
       .expect(200);
     await request(app)
       .post('/v1/appointment-types')
@@ -250,13 +264,13 @@ describe('the chart end to end in Chromium', () => {
         .post(`/v1/appointments/${treatmentVisit}/photos?phase=before`)
         .set('authorization', bearer(patientSession))
         .set('content-type', 'image/png')
-        .send(png())
+        .send(png(90))
         .expect(201);
       await app
         .post(`/v1/appointments/${followUpId}/photos?phase=follow_up`)
         .set('authorization', bearer(patientSession))
         .set('content-type', 'image/png')
-        .send(png())
+        .send(png(200))
         .expect(201);
       await app
         .post(`/v1/appointments/${followUpId}/questionnaire`)
