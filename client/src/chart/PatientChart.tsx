@@ -69,6 +69,12 @@ function Photo({ id, caption }: { id: string; caption: string }) {
 }
 
 const PHASE_NAMES = { before: 'Before', after: 'After', follow_up: 'Follow-up' } as const;
+const PHASE_ORDER = { before: 0, after: 1, follow_up: 2 } as const;
+
+/** Before photos first, then after, then follow-up; oldest first within a phase. */
+function byPhase(a: PatientTimeline['photos'][number], b: PatientTimeline['photos'][number]): number {
+  return PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase] || a.createdAt.localeCompare(b.createdAt);
+}
 
 function Answers({ answers }: { answers: SymptomAnswers }) {
   const yesNo = (value: boolean): string => (value ? 'Yes' : 'No');
@@ -248,7 +254,7 @@ export default function PatientChart({ patientId }: { patientId: string }) {
               <p>No photos yet.</p>
             ) : (
               <div className="photo-strip" data-testid="chart-photos">
-                {chart.photos.map((photo) => (
+                {[...chart.photos].sort(byPhase).map((photo) => (
                   <Photo key={photo.id} id={photo.id} caption={`${PHASE_NAMES[photo.phase]}, ${formatDay(photo.createdAt)}`} />
                 ))}
               </div>

@@ -6,6 +6,7 @@ import { US_STATES } from '../api/types.js';
 import { navigate } from '../app/router.js';
 import { ErrorMessage, Section, Select, formatInstant, useAction, useAsync } from '../ui/components.js';
 import { AccessHistory, VisitSummaries } from './PatientRecords.js';
+import { ReferralConsent } from './ReferralConsent.js';
 
 const DAY_MS = 86_400_000;
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -155,6 +156,7 @@ export default function PatientHome() {
           setGeneration((value) => value + 1);
         }}
       />
+      <ReferralConsent />
       <VisitSummaries />
       <AccessHistory />
     </div>

@@ -5,7 +5,7 @@
  * follow-up from it; the follow-up's photo and questionnaire (sent by the patient through
  * the API) appear on the injector's patient chart; the injector files an adverse event; the
  * medical director co-signs a sampled chart, closes the adverse event and sets exam
- * validity. Screenshots of each screen, desktop 1280x800 and phone 390x844, land in
+ * validity; a referral the injector proposes is shared once the patient agrees. Screenshots of each screen, desktop 1280x800 and phone 390x844, land in
  * client/test-artifacts/chart-*.png.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -302,6 +302,30 @@ describe('the chart end to end in Chromium', () => {
       await page.getByRole('button', { name: 'File report' }).click();
       await page.getByText('Report filed').waitFor();
       await shots(page, '08-injector-adverse-event-filed');
+
+      // Referral to a partner practice: proposed here, shared only once the patient agrees.
+      await page.getByLabel('Partner practice', { exact: true }).fill('Lakeside Oculoplastics');
+      await page.getByLabel('Partner address').fill('12 Lake Rd, Hartford CT');
+      await page.getByLabel('Reason for referral').fill('Eyelid ptosis assessment');
+      await page.getByRole('button', { name: 'Ask the patient to consent' }).click();
+      await page.getByText('Referral sent to the patient for their consent.').waitFor();
+      await shots(page, '09-injector-referral-sent');
+    });
+  });
+
+  it('the patient agrees to the referral, which is recorded as a disclosure', async () => {
+    await diagnosed(async () => {
+      const page = pages.patient;
+      if (page === undefined) throw new Error('patient page missing');
+      await page.getByRole('link', { name: 'My visits' }).click();
+      const referral = page.getByTestId('referral');
+      await referral.waitFor();
+      expect(await referral.innerText()).toContain('Lakeside Oculoplastics');
+      await shots(page, '10-patient-referral-consent');
+      await referral.getByRole('button', { name: 'I agree to share this' }).click();
+      await page.getByText('You agreed: shared').waitFor();
+      const disclosures = await request(stack.test.api.app).get(`/v1/patients/${patient.id}/disclosures`).set('authorization', bearer(patientSession));
+      expect((disclosures.body as { disclosures: { recipientName: string }[] }).disclosures.map((d) => d.recipientName)).toEqual(['Lakeside Oculoplastics']);
     });
   });
 
@@ -320,10 +344,10 @@ describe('the chart end to end in Chromium', () => {
       expect(await item.innerText()).toContain('Pat Patient');
       await item.getByRole('button', { name: 'Read note' }).click();
       await page.getByTestId('review-note').waitFor();
-      await shots(page, '09-director-review-queue');
+      await shots(page, '11-director-review-queue');
       await item.getByRole('button', { name: 'Co-sign' }).click();
       await page.getByText('Co-signed').waitFor();
-      await shots(page, '10-director-review-cosigned');
+      await shots(page, '12-director-review-cosigned');
       const cosigned = await asOwner(stack.test.database.url, (client) =>
         client.query<{ n: string }>(`SELECT count(*) AS n FROM chart_reviews WHERE status = 'cosigned' AND reviewer_id = $1`, [director.id]),
       );
@@ -333,11 +357,11 @@ describe('the chart end to end in Chromium', () => {
       const event = page.getByTestId('adverse-event').first();
       await event.waitFor();
       expect(await event.innerText()).toContain('ptosis');
-      await shots(page, '11-director-adverse-event-open');
+      await shots(page, '13-director-adverse-event-open');
       await event.getByLabel('Resolution').fill('Resolved after three weeks; no further treatment of this area for 6 months');
       await event.getByRole('button', { name: 'Close report' }).click();
       await page.getByRole('heading', { name: 'Open (0)' }).waitFor();
-      await shots(page, '12-director-adverse-event-closed');
+      await shots(page, '14-director-adverse-event-closed');
 
       await page.getByRole('link', { name: 'Good Faith Exam rules' }).click();
       await page.getByLabel('Where').selectOption('CT');
@@ -345,7 +369,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByRole('button', { name: 'Save rule' }).click();
       await page.getByText('Required before every treatment', { exact: false }).first().waitFor();
       expect(await page.getByTestId('validity-rules').innerText()).toContain('CT');
-      await shots(page, '13-director-exam-rules');
+      await shots(page, '15-director-exam-rules');
 
       const audit = await asOwner(stack.test.database.url, (client) =>
         client.query<{ action: string }>(
