@@ -10,25 +10,28 @@ import type { InjectionSite } from './chartTypes.js';
 const WIDTH = 100;
 const HEIGHT = 120;
 
-/** Named areas (normalised centres) for adding a site without pointing. */
+/**
+ * Named areas (normalised centres) for adding a site without pointing. Sides are the
+ * patient's, as clinicians chart them: the patient's right is on the viewer's left.
+ */
 export const FACE_AREAS: readonly { label: string; x: number; y: number }[] = [
   { label: 'Forehead, centre', x: 0.5, y: 0.17 },
-  { label: 'Forehead, left', x: 0.36, y: 0.19 },
-  { label: 'Forehead, right', x: 0.64, y: 0.19 },
+  { label: 'Forehead, right', x: 0.36, y: 0.19 },
+  { label: 'Forehead, left', x: 0.64, y: 0.19 },
   { label: 'Glabella (between brows)', x: 0.5, y: 0.3 },
-  { label: 'Brow, left', x: 0.37, y: 0.27 },
-  { label: 'Brow, right', x: 0.63, y: 0.27 },
-  { label: 'Crow’s feet, left', x: 0.2, y: 0.37 },
-  { label: 'Crow’s feet, right', x: 0.8, y: 0.37 },
-  { label: 'Cheek, left', x: 0.3, y: 0.53 },
-  { label: 'Cheek, right', x: 0.7, y: 0.53 },
-  { label: 'Nasolabial fold, left', x: 0.4, y: 0.6 },
-  { label: 'Nasolabial fold, right', x: 0.6, y: 0.6 },
+  { label: 'Brow, right', x: 0.37, y: 0.27 },
+  { label: 'Brow, left', x: 0.63, y: 0.27 },
+  { label: 'Crow’s feet, right', x: 0.2, y: 0.37 },
+  { label: 'Crow’s feet, left', x: 0.8, y: 0.37 },
+  { label: 'Cheek, right', x: 0.3, y: 0.53 },
+  { label: 'Cheek, left', x: 0.7, y: 0.53 },
+  { label: 'Nasolabial fold, right', x: 0.4, y: 0.6 },
+  { label: 'Nasolabial fold, left', x: 0.6, y: 0.6 },
   { label: 'Upper lip', x: 0.5, y: 0.66 },
   { label: 'Lower lip', x: 0.5, y: 0.72 },
   { label: 'Chin', x: 0.5, y: 0.83 },
-  { label: 'Jawline, left', x: 0.26, y: 0.74 },
-  { label: 'Jawline, right', x: 0.74, y: 0.74 },
+  { label: 'Jawline, right', x: 0.26, y: 0.74 },
+  { label: 'Jawline, left', x: 0.74, y: 0.74 },
 ];
 
 /**
@@ -71,6 +74,12 @@ function FaceSvg({ sites, onAdd, selected }: { sites: readonly InjectionSite[]; 
         onAdd(round((event.clientX - box.left) / box.width), round((event.clientY - box.top) / box.height));
       }}
     >
+      <text className="side-label" x="2" y="5">
+        Patient’s right
+      </text>
+      <text className="side-label" x="98" y="5" textAnchor="end">
+        Patient’s left
+      </text>
       <ellipse className="outline" cx="50" cy="55" rx="36" ry="48" />
       <path className="feature" d="M30 34 Q38 29 45 33 M55 33 Q62 29 70 34" />
       <ellipse className="feature" cx="38" cy="42" rx="6" ry="3" />

@@ -120,7 +120,7 @@ function FollowUpBooking({ visit, treatment, onBooked }: { visit: Appointment; t
       {followUpTypes.length > 1 && (
         <Select label="Visit type" value={chosenType} onChange={setTypeId} options={followUpTypes.map((type) => ({ value: type.id, label: `${type.name} (${String(type.durationMinutes)} min)` }))} />
       )}
-      <Field label="Day" type="date" value={day} onChange={setDay} hint="Times are shown in the patient’s time zone" />
+      <Field label="Day" type="date" value={day} onChange={setDay} hint="Times are in the patient’s time zone. Choosing a time books it." />
       <ChartError error={slots.error} />
       {slots.data !== null && slots.data.slots.length === 0 && !slots.loading && <p>No free times that day: try another day.</p>}
       <ul className="slots" aria-label="Free times">
