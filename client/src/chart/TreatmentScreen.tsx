@@ -8,7 +8,7 @@ import { api } from '../api/http.js';
 import type { Appointment, AppointmentType, Slot } from '../api/types.js';
 import { Field, Section, Select, TextArea, useAction, useAsync } from '../ui/components.js';
 import { ChartError } from './ChartError.js';
-import type { InjectionSite, TreatmentView } from './chartTypes.js';
+import type { InjectionSite, PatientTimeline, TreatmentView } from './chartTypes.js';
 import { FaceMapEditor, FaceMapView } from './FaceMap.js';
 import { formatDay, formatWhen, serviceName, statusName, visitName } from './labels.js';
 import { AppLink } from './Link.js';
@@ -18,6 +18,27 @@ const DAY_MS = 86_400_000;
 function dayInZone(date: Date, timeZone: string): string {
   // en-CA formats as YYYY-MM-DD, the API's calendar-date form.
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+}
+
+/** Whether the patient may be treated for this service today, under the practice's exam rules. */
+function ClearanceBanner({ visit }: { visit: Appointment }) {
+  const chart = useAsync(() => api<PatientTimeline>('GET', `/v1/patients/${visit.patientId}/timeline`), `clearance-${visit.id}`);
+  if (chart.data === null || visit.serviceCode === null) return null;
+  const exam = chart.data.exams.find((entry) => entry.serviceCode === visit.serviceCode);
+  if (exam?.current === true) {
+    return (
+      <p className="ok" role="status" data-testid="clearance">
+        Good Faith Exam clearance for {serviceName(visit.serviceCode)}:{' '}
+        {exam.everyTreatment ? 'valid for this treatment' : `valid until ${formatDay(exam.expiresAt ?? exam.decidedAt)}`}.
+      </p>
+    );
+  }
+  return (
+    <p className="error" role="alert" data-testid="clearance">
+      No current Good Faith Exam clearance for {serviceName(visit.serviceCode)}: the treatment cannot be recorded until the patient has a Good
+      Faith Exam that clears it.
+    </p>
+  );
 }
 
 function TreatmentForm({ visit, onSaved }: { visit: Appointment; onSaved: (view: TreatmentView) => void }) {
@@ -48,6 +69,7 @@ function TreatmentForm({ visit, onSaved }: { visit: Appointment; onSaved: (view:
         save.run();
       }}
     >
+      <ClearanceBanner visit={visit} />
       <Section title="Product">
         <div className="grid-2">
           <Field label="Product name" value={product} onChange={setProduct} required hint="As on the vial, e.g. Botox Cosmetic" />

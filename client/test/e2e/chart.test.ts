@@ -218,6 +218,7 @@ describe('the chart end to end in Chromium', () => {
 
       await page.getByRole('link', { name: 'Record treatment' }).click();
       await page.getByRole('heading', { name: /In-person treatment · Neuromodulator/ }).waitFor();
+      expect(await page.getByTestId('clearance').innerText()).toContain('Good Faith Exam clearance for Neuromodulator (e.g. Botox): valid until');
       await page.getByLabel('Product name').fill('Botox Cosmetic');
       await page.getByLabel('Lot number').fill('C3709C3');
       await page.getByLabel('Lot expiry date').fill('2027-06-30');
