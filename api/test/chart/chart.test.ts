@@ -1,3 +1,6 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/db/dataSource.js';
+import { withTenant } from '../../src/db/tenantTransaction.js';
 import type { LoggedIn } from '../fixtures/identity.js';
 import { loginAs } from '../fixtures/identity.js';
 import { as, insertAppointment } from '../clinical/clinicalFixtures.js';
@@ -276,5 +279,29 @@ describe('the chart: intake, treatments, exam validity, timeline, review, advers
     const list = await as(test, director).get('/v1/adverse-events');
     expect((list.body as { events: { id: string; status: string }[] }).events).toEqual([expect.objectContaining({ id: event.id, status: 'closed' })]);
     expect((await auditRows(test, practiceId, 'adverse_event.close')).map((row) => row.outcome)).toEqual(['success']);
+  });
+
+  it('keeps the chart tables tenant-isolated and their records undeletable for the runtime role', async () => {
+    const other = await setUpBookablePractice(test);
+    const runtime: DataSource = createDataSource({ url: test.database.url, purpose: 'app', poolSize: 1 });
+    await runtime.initialize();
+    try {
+      for (const table of ['intake_forms', 'intake_form_versions', 'treatment_records', 'chart_reviews', 'adverse_events', 'gfe_validity_rules']) {
+        const own = await withTenant(runtime, practiceId, (tx) => tx.query<{ practice_id: string }[]>(`SELECT practice_id FROM ${table}`));
+        expect(own.length).toBeGreaterThan(0);
+        expect(new Set(own.map((row) => row.practice_id))).toEqual(new Set([practiceId]));
+        expect(await withTenant(runtime, other.practice.id, (tx) => tx.query<unknown[]>(`SELECT 1 FROM ${table}`))).toEqual([]);
+        expect(await runtime.query<unknown[]>(`SELECT 1 FROM ${table}`)).toEqual([]);
+      }
+      for (const table of ['intake_forms', 'intake_form_versions', 'treatment_records', 'chart_reviews', 'adverse_events']) {
+        await expect(withTenant(runtime, practiceId, (tx) => tx.query(`DELETE FROM ${table}`))).rejects.toThrow(/permission denied/);
+      }
+      // Saved versions and treatment records are never edited.
+      for (const [table, column] of [['intake_form_versions', 'created_at'], ['treatment_records', 'treated_at']] as const) {
+        await expect(withTenant(runtime, practiceId, (tx) => tx.query(`UPDATE ${table} SET ${column} = now()`))).rejects.toThrow(/permission denied/);
+      }
+    } finally {
+      await runtime.destroy();
+    }
   });
 });
