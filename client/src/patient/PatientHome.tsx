@@ -1,5 +1,6 @@
 /** Patient home: upcoming visits with join links, booking, visit summaries, who viewed my record. */
 import { useState } from 'react';
+import { formatWhen, visitName } from '../chart/labels.js';
 import { api } from '../api/http.js';
 import type { Appointment, AppointmentType, ProviderProfile, Slot } from '../api/types.js';
 import { US_STATES } from '../api/types.js';
@@ -34,7 +35,7 @@ function Upcoming({ generation }: { generation: number }) {
         {appointments.map((appointment) => (
           <li key={appointment.id}>
             <span>
-              {appointment.kind.replace('_', ' ')} · {appointment.local.date} {appointment.local.time} ({appointment.local.timeZone})
+              {visitName(appointment.kind)} · {formatWhen(appointment.startsAt)}
             </span>
             <a
               href={appointment.joinPath}

@@ -1,5 +1,6 @@
 /** The patient's own record views: visit summaries and who viewed my record (from the audit log). */
 import { api } from '../api/http.js';
+import { visitName } from '../chart/labels.js';
 import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
 
 /** GET /v1/me/visits entries. */
@@ -37,7 +38,7 @@ export function VisitSummaries() {
           <li key={visit.appointmentId} className="summary">
             <div>
               <strong>
-                {visit.kind.replace('_', ' ')} · {formatInstant(visit.startsAt)} · {visit.provider.name}
+                {visitName(visit.kind)} · {formatInstant(visit.startsAt)} · {visit.provider.name}
                 {visit.provider.credential === null ? '' : `, ${visit.provider.credential}`}
               </strong>
               {visit.summary !== null && <p>{visit.summary}</p>}
