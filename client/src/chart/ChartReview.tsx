@@ -41,7 +41,9 @@ function NoteContent({ noteId }: { noteId: string }) {
                     return `${serviceName(service.serviceCode ?? '')}: ${(service.outcome ?? '').replace('_', ' ')}${service.validForDays === undefined ? '' : ` for ${String(service.validForDays)} days`}`;
                   })
                   .join('; ')
-              : String(value)}
+              : String(value) === ''
+                ? <span className="muted">Not filled in</span>
+                : String(value)}
           </dd>
         </div>
       ))}

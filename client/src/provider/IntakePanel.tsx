@@ -1,9 +1,10 @@
 /** The patient's intake answers beside the video during a Good Faith Exam (read audited by the API). */
+import { useEffect, useState } from 'react';
 import { api } from '../api/http.js';
 import type { IntakeView } from '../chart/chartTypes.js';
 import { formatWhen } from '../chart/labels.js';
 import { PREGNANCY_OPTIONS } from '../patient/IntakeForm.js';
-import { ErrorMessage, Section, useAsync } from '../ui/components.js';
+import { ErrorMessage, Section, Select, useAsync } from '../ui/components.js';
 
 function Answer({ label, value }: { label: string; value: string }) {
   return (
@@ -14,10 +15,18 @@ function Answer({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** Intake answers of `patientId`, newest version. */
+/** Intake answers of `patientId`: the newest version, or an earlier one picked from the list. */
 export function IntakePanel({ patientId }: { patientId: string }) {
-  const intake = useAsync(() => api<{ intake: IntakeView | null }>('GET', `/v1/patients/${patientId}/intake`), `intake-${patientId}`);
+  const [version, setVersion] = useState<number | null>(null);
+  const intake = useAsync(
+    () => api<{ intake: IntakeView | null }>('GET', `/v1/patients/${patientId}/intake${version === null ? '' : `?version=${String(version)}`}`),
+    `intake-${patientId}-${String(version)}`,
+  );
+  const [latest, setLatest] = useState(0);
   const view = intake.data?.intake ?? null;
+  useEffect(() => {
+    if (version === null && view !== null) setLatest(view.version);
+  }, [version, view]);
   const pregnancy = PREGNANCY_OPTIONS.find((option) => option.value === view?.content.pregnancyOrBreastfeeding)?.label ?? '';
   return (
     <Section title="Intake answers">
@@ -26,8 +35,22 @@ export function IntakePanel({ patientId }: { patientId: string }) {
       {view !== null && (
         <>
           <p className="muted">
-            Version {view.version}, saved {formatWhen(view.updatedAt)}
+            Version {view.version}
+            {view.version === latest ? ' (latest)' : ''}, saved {formatWhen(view.updatedAt)}
           </p>
+          {latest > 1 && (
+            <Select
+              label="Show version"
+              value={String(version ?? latest)}
+              onChange={(value) => {
+                setVersion(Number(value) === latest ? null : Number(value));
+              }}
+              options={Array.from({ length: latest }, (_, index) => latest - index).map((n) => ({
+                value: String(n),
+                label: n === latest ? `Version ${String(n)} (latest)` : `Version ${String(n)}`,
+              }))}
+            />
+          )}
           <dl className="answers" data-testid="intake-answers">
             <Answer label="Medical history" value={view.content.medicalHistory} />
             <Answer label="Medicines" value={view.content.medications} />

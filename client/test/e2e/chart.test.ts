@@ -199,6 +199,11 @@ describe('the chart end to end in Chromium', () => {
       await shots(page, '01-patient-intake');
       await page.getByRole('button', { name: 'Save my answers' }).click();
       await page.getByText('Thank you: your answers were saved').waitFor();
+      // A change is a new version; the first stays readable.
+      await page.getByRole('button', { name: 'Review or update my answers' }).click();
+      await page.getByLabel('Medicines and supplements you take').fill('Sumatriptan as needed, vitamin E');
+      await page.getByRole('button', { name: 'Save my answers' }).click();
+      await page.getByText('Thank you: your answers were saved').waitFor();
       await shots(page, '02-patient-intake-saved');
     });
   });
@@ -290,7 +295,12 @@ describe('the chart end to end in Chromium', () => {
       await page.getByTestId('chart-photos').locator('img').nth(1).waitFor();
       expect(await page.getByTestId('chart-photos').locator('img').count()).toBe(2);
       expect(await page.getByTestId('exam-status').innerText()).toContain('Valid until');
-      expect(await page.getByTestId('intake-answers').innerText()).toContain('Penicillin');
+      expect(await page.getByTestId('intake-answers').innerText()).toContain('vitamin E');
+      await page.getByLabel('Show version').selectOption('1');
+      await page.getByText('Version 1, saved').waitFor();
+      expect(await page.getByTestId('intake-answers').innerText()).not.toContain('vitamin E');
+      await page.getByLabel('Show version').selectOption('2');
+      await page.getByText('Version 2 (latest), saved').waitFor();
       expect(await page.getByTestId('chart-treatment').innerText()).toContain('C3709C3');
       await shots(page, '07-injector-patient-chart');
 
