@@ -12,6 +12,8 @@ packages+=(g++ make pkg-config ninja-build python3 libssl-dev libuv1-dev libsrtp
 packages+=(chromium)
 # coturn, for the TURN relay test of infra/coturn/turnserver.conf (test/turnRelay.test.ts).
 packages+=(coturn)
+# Scale-out: Redis for cross-node coordination and HAProxy in front of the cluster test's nodes.
+packages+=(redis-server haproxy)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

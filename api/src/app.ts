@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import 'reflect-metadata';
 import type { Config } from './config.js';
 import { createDataSource } from './db/dataSource.js';
+import { assertLeastPrivilege } from './db/runtimeRole.js';
 import { notFound } from './errors.js';
 import { createErrorHandler } from './http/errorHandler.js';
 import { createHttpLogger } from './http/httpLogger.js';
@@ -14,15 +15,18 @@ import { mountRoutes } from './http/mountRoutes.js';
 import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
+import { routeRefusalAuditor } from './kernel/refusalAudit.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
+import { createCoordination } from './coordination/coordination.js';
 import { auditRoutes } from './modules/audit/auditRoutes.js';
+import { careTeamRoutes } from './modules/careteam/careTeamRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
-import { createTokenService } from './modules/identity/tokens.js';
+import { createTokenService } from './auth/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
@@ -48,16 +52,29 @@ const JSON_BODY_LIMIT = '256kb';
 /** Builds the API in-process (tests use it with supertest); index.ts only listens. */
 export async function initApp(config: Config, options: InitOptions): Promise<ApiApp> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const tokens = await createTokenService(config.AUTH_SIGNING_JWK);
+  const tokens = await createTokenService(config.AUTH_SIGNING_JWK, config.AUTH_PREVIOUS_JWKS);
   const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
   await dataSource.initialize();
+  try {
+    // Least privilege (docs/operations.md): never serve requests on a login that could
+    // step around row-level security or the audit trail's append-only trigger.
+    await assertLeastPrivilege(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
     from: config.MAIL_FROM,
     outboxDir: config.MAIL_OUTBOX_DIR,
     logger,
   });
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, lifecycle: { shuttingDown: false } };
+  const coordination = createCoordination({
+    redisUrl: config.REDIS_URL,
+    singleSfuUrl: config.SFU_PUBLIC_URL ?? null,
+    logger,
+  });
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -70,6 +87,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...clinicalRoutes(services),
     ...roomRoutes(services),
     ...auditRoutes(services),
+    ...careTeamRoutes(services),
   ];
   // The OpenAPI route describes every route, itself included, so it reads the list lazily.
   routes.push(...platformRoutes(() => routes));
@@ -77,6 +95,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 
   const app = express();
   app.disable('x-powered-by');
+  // A hop count or the proxies' CIDRs (never `true`): req.ip, and so audit rows, sessions,
+  // consent signatures and per-IP rate limits, is the real client (http/clientAddress.ts).
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(
     helmet({
@@ -97,15 +117,15 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   app.use(createHttpLogger(logger));
   app.use(metrics.middleware);
   app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
-  app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE));
-  app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE));
+  app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('auth')));
+  app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('all')));
   app.use(PHOTO_UPLOAD_PATH, photoBodyParser());
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
 
   // SFU-to-API calls (admission checks, room audit events), behind the SFU's service token.
   app.use(await sfuServiceRouter(services));
   const router = express.Router();
-  mountRoutes(router, routes, authenticate);
+  mountRoutes(router, routes, authenticate, routeRefusalAuditor(services.dataSource));
   app.use(router);
   app.use(() => {
     throw notFound('route_not_found', 'No such endpoint');
@@ -119,6 +139,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 export async function shutdownApp({ services }: ApiApp): Promise<void> {
   services.lifecycle.shuttingDown = true;
   await services.mailer.close();
+  await services.coordination.close();
   if (services.dataSource.isInitialized) {
     await services.dataSource.destroy();
   }

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
+import type { Coordination } from './coordination/coordination.js';
 import type { Mailer } from './mail/mailer.js';
-import type { TokenService } from './modules/identity/tokens.js';
+import type { TokenService } from './auth/tokens.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {
@@ -12,6 +13,8 @@ export interface ApiServices {
   dataSource: DataSource;
   /** Signs/verifies the API's ES256 JWTs (access, MFA-enrolment and SFU room tokens). */
   tokens: TokenService;
+  /** What API instances share: SFU placement, rate limits, slots (Redis, or in-process). */
+  coordination: Coordination;
   /** Sends email (SMTP, or the outbox folder in development). */
   mailer: Mailer;
   /** Flipped at shutdown so readiness fails before connections close. */

@@ -58,13 +58,14 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     // The documented cheap argon2id profile: suites create hundreds of users (config refuses
     // it in production; api/src/modules/identity/passwords.ts).
     PASSWORD_HASH_PROFILE: 'test_minimum',
-    DATABASE_URL: database.url,
+    // The API runs as the runtime role, as in production; fixtures use database.url (owner).
+    DATABASE_URL: database.runtimeUrl,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
     ...overrides,
   });
   const logs = new LogCapture();
-  const api = await initApp(config, { databaseUrl: database.url, logger: createLogger({ level: 'info', destination: logs }) });
+  const api = await initApp(config, { databaseUrl: database.runtimeUrl, logger: createLogger({ level: 'info', destination: logs }) });
   return {
     api,
     config,

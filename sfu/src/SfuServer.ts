@@ -6,11 +6,14 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { ApiGateway } from './api/apiGateway.js';
-import { AuditReporter } from './api/AuditReporter.js';
+import { AuditOutbox } from './api/AuditOutbox.js';
+import { NodeHeartbeat } from './cluster/NodeHeartbeat.js';
 import type { RoomTokenVerifier } from './auth/roomTokens.js';
 import { RoomRegistry } from './media/RoomRegistry.js';
 import { WorkerPool } from './media/WorkerPool.js';
 import { attachSignaling } from './signaling/attachSignaling.js';
+import { DEFAULT_MEDIA_LIMITS } from './media/mediaLimits.js';
+import type { MediaLimits } from './media/mediaLimits.js';
 import type { InterServerEvents, SignalingServer, SocketData } from './signaling/socketTypes.js';
 
 export interface SfuServerOptions {
@@ -26,6 +29,12 @@ export interface SfuServerOptions {
   verifyRoomToken: RoomTokenVerifier;
   api: ApiGateway;
   logger: Logger;
+  /** Several nodes sharing rooms through Redis: this node's id and public signaling URL. */
+  cluster?: { redisUrl: string; nodeId: string; publicUrl: string };
+  /** Journal of room audit events not yet acknowledged by the API (durable outbox). */
+  auditJournalPath?: string;
+  /** Caps on media objects per peer and room (default DEFAULT_MEDIA_LIMITS). */
+  limits?: MediaLimits;
 }
 
 /** Largest signaling message accepted; mediasoup parameters are a few kilobytes at most. */
@@ -40,10 +49,11 @@ export class SfuServer {
   readonly #io: SignalingServer;
   readonly #pool: WorkerPool;
   readonly #rooms: RoomRegistry;
-  readonly #audit: AuditReporter;
+  readonly #audit: AuditOutbox;
+  #heartbeat: NodeHeartbeat | undefined;
   #closed = false;
 
-  private constructor(httpServer: http.Server, io: SignalingServer, pool: WorkerPool, rooms: RoomRegistry, audit: AuditReporter) {
+  private constructor(httpServer: http.Server, io: SignalingServer, pool: WorkerPool, rooms: RoomRegistry, audit: AuditOutbox) {
     this.#http = httpServer;
     this.#io = io;
     this.#pool = pool;
@@ -64,7 +74,7 @@ export class SfuServer {
       },
     });
     const rooms = new RoomRegistry(pool, logger);
-    const audit = new AuditReporter(options.api, logger);
+    const audit = AuditOutbox.open(options.api, logger, options.auditJournalPath === undefined ? {} : { journalPath: options.auditJournalPath });
 
     const httpServer = http.createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/health') {
@@ -88,13 +98,27 @@ export class SfuServer {
       io,
       rooms,
       verifyRoomToken: options.verifyRoomToken,
-      services: { api: options.api, logger, listenInfos, report: (event) => { audit.report(event); } },
+      ...(options.cluster === undefined ? {} : { nodeId: options.cluster.nodeId }),
+      services: { api: options.api, logger, listenInfos, limits: options.limits ?? DEFAULT_MEDIA_LIMITS, report: (event) => { audit.report(event); } },
     });
 
     httpServer.listen(options.port, options.host);
     await once(httpServer, 'listening');
     logger.info({ host: options.host, port: (httpServer.address() as AddressInfo).port, workers: options.workers }, 'sfu listening');
-    return new SfuServer(httpServer, io, pool, rooms, audit);
+    const server = new SfuServer(httpServer, io, pool, rooms, audit);
+    if (options.cluster !== undefined) {
+      // Registered only once it listens: placement must never hand out a node not yet serving.
+      const heartbeat = await NodeHeartbeat.start({
+        ...options.cluster,
+        load: () => ({ rooms: rooms.size, peers: rooms.peerCount }),
+        logger,
+      });
+      server.#heartbeat = heartbeat;
+      rooms.onRoomClosed = (roomId) => {
+        heartbeat.roomClosed(roomId);
+      };
+    }
+    return server;
   }
 
   get port(): number {
@@ -120,10 +144,11 @@ export class SfuServer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#heartbeat?.stop();
     await this.#io.close().catch(() => undefined);
     this.#rooms.close();
     this.#pool.close();
     this.#http.closeAllConnections();
-    await this.#audit.flush();
+    await this.#audit.close();
   }
 }

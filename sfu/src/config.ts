@@ -1,5 +1,8 @@
 import os from 'node:os';
+import { sfuNodeIdSchema } from '@medspa/shared-types';
 import { z } from 'zod';
+import { DEFAULT_MEDIA_LIMITS } from './media/mediaLimits.js';
+import type { MediaLimits } from './media/mediaLimits.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -25,7 +28,7 @@ const ecP256PrivateJwk = z.object({
 const ecP256PublicJwk = ecP256PrivateJwk.omit({ d: true }).extend({ d: z.undefined() });
 
 /**
- * Environment contract of the SFU, parsed once at start (house style rule 3). Secrets have no
+ * Environment contract of the SFU, parsed once at start (house rule 3, docs/house-rules.md). Secrets have no
  * defaults: SFU_SERVICE_JWK (the key the SFU signs its calls to the API with) must be given.
  */
 const configSchema = z
@@ -58,6 +61,27 @@ const configSchema = z
       .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
       .pipe(z.array(z.url()))
       .optional(),
+    /** Redis shared with the API and other SFU nodes; unset = this is the only node. */
+    REDIS_URL: z.url().optional(),
+    /** With REDIS_URL: this node's id (short, unique) and the signaling URL browsers use for it. */
+    SFU_NODE_ID: sfuNodeIdSchema.optional(),
+    SFU_PUBLIC_URL: z.string().min(1).max(512).optional(),
+    /**
+     * Journal of room audit events not yet acknowledged by the API (sfu/src/api/AuditOutbox.ts).
+     * One file per SFU process: nodes sharing a disk need distinct paths.
+     */
+    SFU_AUDIT_JOURNAL: z.string().min(1).default('.data/sfu-audit-outbox.jsonl'),
+    /** Media caps (sfu/src/media/mediaLimits.ts): objects one peer, and one room, may hold. */
+    SFU_MAX_TRANSPORTS_PER_PEER: z.coerce.number().int().min(2).max(64).default(DEFAULT_MEDIA_LIMITS.transportsPerPeer),
+    SFU_MAX_PRODUCERS_PER_PEER: z.coerce.number().int().min(1).max(64).default(DEFAULT_MEDIA_LIMITS.producersPerPeer),
+    SFU_MAX_CONSUMERS_PER_PEER: z.coerce.number().int().min(1).max(1024).default(DEFAULT_MEDIA_LIMITS.consumersPerPeer),
+    SFU_MAX_TRANSPORTS_PER_ROOM: z.coerce.number().int().min(2).max(1024).default(DEFAULT_MEDIA_LIMITS.transportsPerRoom),
+    SFU_MAX_PRODUCERS_PER_ROOM: z.coerce.number().int().min(1).max(1024).default(DEFAULT_MEDIA_LIMITS.producersPerRoom),
+    SFU_MAX_CONSUMERS_PER_ROOM: z.coerce.number().int().min(1).max(4096).default(DEFAULT_MEDIA_LIMITS.consumersPerRoom),
+  })
+  .refine((config) => config.REDIS_URL === undefined || (config.SFU_NODE_ID !== undefined && config.SFU_PUBLIC_URL !== undefined), {
+    message: 'with REDIS_URL, SFU_NODE_ID and SFU_PUBLIC_URL are required',
+    path: ['REDIS_URL'],
   })
   .refine((config) => config.SFU_RTC_MIN_PORT <= config.SFU_RTC_MAX_PORT, {
     message: 'SFU_RTC_MIN_PORT must not exceed SFU_RTC_MAX_PORT',
@@ -74,4 +98,16 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
     throw new Error(`Invalid SFU configuration:\n  ${problems.join('\n  ')}`);
   }
   return result.data;
+}
+
+/** The media caps the configuration sets. */
+export function mediaLimitsOf(config: SfuConfig): MediaLimits {
+  return {
+    transportsPerPeer: config.SFU_MAX_TRANSPORTS_PER_PEER,
+    producersPerPeer: config.SFU_MAX_PRODUCERS_PER_PEER,
+    consumersPerPeer: config.SFU_MAX_CONSUMERS_PER_PEER,
+    transportsPerRoom: config.SFU_MAX_TRANSPORTS_PER_ROOM,
+    producersPerRoom: config.SFU_MAX_PRODUCERS_PER_ROOM,
+    consumersPerRoom: config.SFU_MAX_CONSUMERS_PER_ROOM,
+  };
 }

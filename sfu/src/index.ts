@@ -1,7 +1,7 @@
 import { createHttpApiGateway } from './api/apiGateway.js';
 import { createServiceTokenSigner } from './api/serviceToken.js';
 import { createRoomTokenVerifier } from './auth/roomTokens.js';
-import { loadSfuConfig } from './config.js';
+import { loadSfuConfig, mediaLimitsOf } from './config.js';
 import { createSfuLogger } from './logger.js';
 import { SfuServer } from './SfuServer.js';
 
@@ -30,6 +30,11 @@ async function main(): Promise<void> {
     verifyRoomToken,
     api,
     logger,
+    limits: mediaLimitsOf(config),
+    auditJournalPath: config.SFU_AUDIT_JOURNAL,
+    ...(config.REDIS_URL === undefined || config.SFU_NODE_ID === undefined || config.SFU_PUBLIC_URL === undefined
+      ? {}
+      : { cluster: { redisUrl: config.REDIS_URL, nodeId: config.SFU_NODE_ID, publicUrl: config.SFU_PUBLIC_URL } }),
   });
 
   let stopping = false;

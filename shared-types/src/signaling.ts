@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { sfuNodeIdSchema } from './sfuCluster.js';
 
 /**
  * SFU signaling contract (socket.io). The TypeScript maps below type both ends
- * (house style rule 8); every payload is still parsed with these zod schemas at runtime,
+ * (house rule 8, docs/house-rules.md); every payload is still parsed with these zod schemas at runtime,
  * because the other end is a browser we do not control.
  *
  * mediasoup's own parameter objects (RTP/DTLS/ICE parameters, RTP capabilities) are passed
@@ -29,6 +30,10 @@ export const roomTokenClaimsSchema = z.object({
   room: z.uuid(),
   role: roomRoleSchema,
   practice: z.uuid(),
+  /** With several SFU nodes: the node the API placed the room on (others refuse the token). */
+  node: sfuNodeIdSchema.optional(),
+  /** The API recorded this user's admission to the room: no second waiting room after a move. */
+  admitted: z.boolean().optional(),
 });
 export type RoomTokenClaims = z.infer<typeof roomTokenClaimsSchema>;
 
@@ -216,12 +221,13 @@ export const SIGNALING_ERROR_CODES = [
   'admission_unavailable',
   'room_unavailable',
   'rate_limited',
+  'limit_reached',
   'internal_error',
 ] as const;
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
 
 /** Codes of a refused socket.io connection (`connect_error` carries them in `data.code`). */
-export const HANDSHAKE_ERROR_CODES = ['invalid_handshake', 'invalid_token', 'token_expired', 'wrong_room'] as const;
+export const HANDSHAKE_ERROR_CODES = ['invalid_handshake', 'invalid_token', 'token_expired', 'wrong_room', 'wrong_node'] as const;
 export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
 
 /**
@@ -259,6 +265,8 @@ export type AdmissionCheckResult = z.infer<typeof admissionCheckResultSchema>;
 /** Room events the API writes to the audit trail (entity references only). */
 export const SFU_EVENT_TYPES = ['room.join', 'room.leave', 'room.e2ee_state'] as const;
 export const sfuRoomEventSchema = z.object({
+  /** Idempotency key: the SFU retries until acknowledged; the API writes each id once. */
+  eventId: z.uuid(),
   type: z.enum(SFU_EVENT_TYPES),
   practiceId: z.uuid(),
   appointmentId: z.uuid(),

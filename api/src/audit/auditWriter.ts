@@ -38,7 +38,7 @@ function uuidText(id: string | null): string | null {
 
 /**
  * Appends one event to the practice's hash chain using the caller's transaction
- * (house style rule 5): if the access rolls back, so does its audit event, and an audit
+ * (house rule 5, docs/house-rules.md): if the access rolls back, so does its audit event, and an audit
  * failure fails the access. The chain head row lock serialises appends per practice.
  */
 export async function recordAudit(

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
 import { forbidden } from '../errors.js';
+import { clientAddress } from './clientAddress.js';
 import type { AuthContext, RequestContext } from './requestContext.js';
 import { requestIdOf } from './requestContext.js';
 import type { HandlerResult, RouteSpec } from './route.js';
@@ -13,7 +14,7 @@ function contextOf(req: Request): RequestContext {
   const userAgent = req.get('user-agent');
   return {
     requestId: requestIdOf(req),
-    ip: req.ip ?? null,
+    ip: clientAddress(req),
     userAgent: userAgent ?? null,
     auth: null,
   };
@@ -43,14 +44,27 @@ async function send(res: Response, result: HandlerResult): Promise<void> {
   res.json(result.body);
 }
 
-/** Mounts route specs: authenticate -> role check -> validate -> handle -> respond. */
-export function mountRoutes(router: Router, routes: readonly RouteSpec[], authenticate: Authenticator): void {
+/** Records a route-level role refusal (kernel/refusalAudit.ts) before the 403 is sent. */
+export type RefusalAuditor = (route: RouteSpec, context: RequestContext) => Promise<void>;
+
+/**
+ * Mounts route specs: authenticate -> role check -> validate -> handle -> respond. A
+ * role refusal is handed to `auditRefusal` first, so it is on record like the refusals
+ * use cases write through the kernel.
+ */
+export function mountRoutes(
+  router: Router,
+  routes: readonly RouteSpec[],
+  authenticate: Authenticator,
+  auditRefusal?: RefusalAuditor,
+): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response) => {
       const context = contextOf(req);
       if (route.access !== 'public') {
         context.auth = await authenticate(req, context);
         if (route.access !== 'authenticated' && !route.access.includes(context.auth.role)) {
+          await auditRefusal?.(route, context);
           throw forbidden();
         }
       }

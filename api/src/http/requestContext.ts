@@ -12,7 +12,7 @@ export interface AuthContext {
 
 /**
  * What services need to know about the request, without seeing req/res
- * (house style rule 1). It feeds every audit event.
+ * (house rule 1, docs/house-rules.md). It feeds every audit event.
  */
 export interface RequestContext {
   requestId: string;

@@ -6,6 +6,7 @@
 export type { Caller } from './caller.js';
 export { callerOf } from './caller.js';
 export type { CareTeamBasis } from './careTeam.js';
-export { CARE_TEAM_LOOKBACK_MONTHS, requireCareTeam } from './careTeam.js';
-export type { AccessFacts, AccessSpec } from './auditedAccess.js';
-export { auditedAccess } from './auditedAccess.js';
+export type { CareTeamOptions } from './careTeam.js';
+export { BREAK_GLASS_MINUTES, CARE_TEAM_LOOKBACK_MONTHS, requireCareTeam } from './careTeam.js';
+export type { AccessFacts, AccessSpec, RefusalSpec } from './auditedAccess.js';
+export { auditedAccess, withRefusalAudit } from './auditedAccess.js';

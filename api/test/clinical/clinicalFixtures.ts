@@ -50,12 +50,17 @@ export interface AppointmentSpec {
   status?: string;
 }
 
+/** Six months before this test run, on a whole minute. */
+const FIXTURE_EPOCH_MS = Math.floor((Date.now() - 183 * 86_400_000) / 60_000) * 60_000;
+
 /** Inserts an appointment (and a type for it) as the owner; returns its id. */
 export async function insertAppointment(test: TestApi, practiceId: string, spec: AppointmentSpec): Promise<string> {
   const serviceCode = spec.serviceCode ?? (spec.kind === 'treatment' ? 'neuromodulator' : null);
   const minutes = spec.minutes ?? 30;
-  // Spread appointments out so the exclusion constraints never meet in fixtures.
-  const startsAt = spec.startsAt ?? new Date(Date.UTC(2020, 0, 1) + randomBytes(3).readUIntBE(0, 3) * 60_000);
+  // Spread appointments out so the exclusion constraints never meet in fixtures. They
+  // start at most six months back, so the visit keeps its provider on the patient's care
+  // team (kernel/careTeam.ts: an appointment in the last 12 months or upcoming).
+  const startsAt = spec.startsAt ?? new Date(FIXTURE_EPOCH_MS + randomBytes(3).readUIntBE(0, 3) * 60_000);
   const endsAt = new Date(startsAt.getTime() + minutes * 60_000);
   return asOwner(test.database.url, async (client) => {
     const type = await client.query<{ id: string }>(

@@ -119,7 +119,9 @@ describe('GFE outcomes, treatment clearance and follow-ups', () => {
     expect(byService.neuromodulator).toMatchObject({ outcome: 'cleared', current: true });
     expect(Date.parse(byService.neuromodulator?.expiresAt ?? '') - Date.now()).toBeGreaterThan(4 * DAY_MS);
     expect(byService.dermal_filler).toMatchObject({ outcome: 'deferred', current: false, expiresAt: null });
-    await as(test, setup.frontDesk).get(`/v1/patients/${patient.userId}/gfe-outcomes`).expect(200);
+    // GFE outcomes are clinical records: the front desk books against them (the server checks
+    // clearance) but does not read them (docs/access-policy.md).
+    await as(test, setup.frontDesk).get(`/v1/patients/${patient.userId}/gfe-outcomes`).expect(403);
     const otherPatient = await loginAs(test, setup.practice.slug, 'patient');
     await as(test, otherPatient).get(`/v1/patients/${patient.userId}/gfe-outcomes`).expect(404);
 

@@ -31,6 +31,7 @@
  */
 import type { RouteSpec } from '../../src/http/route.js';
 import { AUDIT_ROUTE_SAMPLES } from '../audit/routeSamples.js';
+import { CARE_TEAM_ROUTE_SAMPLES } from '../careteam/routeSamples.js';
 import { CHART_ROUTE_SAMPLES } from '../chart/routeSamples.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
@@ -68,6 +69,8 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   ...SCHEDULING_ROUTE_SAMPLES,
   // Audit trail: api/test/audit/routeSamples.ts.
   ...AUDIT_ROUTE_SAMPLES,
+  // Care team and break-glass: api/test/careteam/routeSamples.ts.
+  ...CARE_TEAM_ROUTE_SAMPLES,
   // Chart: api/test/chart/routeSamples.ts.
   ...CHART_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT, createLocalJWKSet, decodeProtectedHeader, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import request from 'supertest';
-import { TOKEN_AUDIENCES, TOKEN_ISSUER } from '../../src/modules/identity/tokens.js';
+import { TOKEN_AUDIENCES, TOKEN_ISSUER } from '../../src/auth/tokens.js';
 import { asOwner } from '../testDatabase.js';
 import { startTestApi } from '../testApi.js';
 import type { TestApi } from '../testApi.js';

@@ -145,6 +145,7 @@ describe('rooms: room tokens, SFU admission checks and room audit events, TURN c
       const token = await service.sign();
       const peerId = randomUUID();
       const event = (type: string, extra: Record<string, string> = {}) => ({
+        eventId: randomUUID(),
         type,
         practiceId: visit.setup.practice.id,
         appointmentId: visit.appointmentId,
@@ -166,6 +167,20 @@ describe('rooms: room tokens, SFU admission checks and room audit events, TURN c
       );
       expect(rows.rows.map((row) => row.action)).toEqual(['room.join', 'room.e2ee_state', 'room.leave']);
       expect(rows.rows[1]).toMatchObject({ actor_user_id: visit.patient.userId, patient_id: visit.patient.userId, metadata: { e2eeState: 'sas_verified', peerId } });
+      // The SFU retries until acknowledged: a delivery of the same event id writes nothing more.
+      const retried = event('room.leave');
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        await request(app()).post('/internal/sfu/room-events').set('authorization', `Bearer ${token}`).send(retried).expect(204);
+      }
+      const leaves = await asOwner(test.database.url, (client) =>
+        client.query(`SELECT 1 FROM audit_events WHERE entity_id = $1 AND action = 'room.leave'`, [visit.appointmentId]),
+      );
+      expect(leaves.rowCount).toBe(2);
+      await request(app())
+        .post('/internal/sfu/room-events')
+        .set('authorization', `Bearer ${token}`)
+        .send({ ...event('room.join'), eventId: 'not-a-uuid' })
+        .expect(400);
       await request(app())
         .post('/internal/sfu/room-events')
         .set('authorization', `Bearer ${token}`)

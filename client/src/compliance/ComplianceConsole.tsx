@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { api, download } from '../api/http.js';
 import { ErrorMessage, Field, Section, Select, formatInstant, useAction } from '../ui/components.js';
+import BreakGlassReview from './BreakGlassReview.js';
 
 interface AuditEvent {
   id: string;
@@ -232,6 +233,7 @@ export default function ComplianceConsole() {
       <Search filters={filters} />
       <Verify />
       <Exports filters={filters} />
+      <BreakGlassReview />
     </div>
   );
 }

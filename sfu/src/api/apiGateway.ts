@@ -20,6 +20,16 @@ export class ApiUnavailableError extends Error {
   }
 }
 
+/** The API refused a request for good (a 4xx other than 408/429): retrying cannot succeed. */
+export class ApiRefusedError extends Error {
+  constructor(readonly status: number) {
+    super(`API refused with ${status}`);
+    this.name = 'ApiRefusedError';
+  }
+}
+
+const RETRYABLE_CLIENT_STATUSES = new Set([408, 429]);
+
 export interface HttpApiGatewayOptions {
   baseUrl: URL;
   /** A fresh service bearer token for each call. */
@@ -62,6 +72,9 @@ export function createHttpApiGateway({ baseUrl, serviceToken, timeoutMs = DEFAUL
     recordRoomEvent: async (event) => {
       const response = await post(ROOM_EVENTS_PATH, event);
       if (response.status !== 204) {
+        if (response.status >= 400 && response.status < 500 && !RETRYABLE_CLIENT_STATUSES.has(response.status)) {
+          throw new ApiRefusedError(response.status);
+        }
         throw new ApiUnavailableError(`room event answered ${response.status}`);
       }
     },

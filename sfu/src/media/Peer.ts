@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PeerInfo, RoomRole, ServerToClientEvents } from '@medspa/shared-types';
 import type { types } from 'mediasoup';
 import { SignalingError } from '../signaling/SignalingError.js';
+import type { MediaCounts } from './mediaLimits.js';
 
 /** lobby: connected, not yet asked to join; waiting: in the waiting room; admitted: in the consult. */
 export type PeerState = 'lobby' | 'waiting' | 'admitted' | 'closed';
@@ -13,7 +14,7 @@ export interface PeerChannel {
 }
 
 /**
- * One participant's connection to a room and the media objects it owns (house style rule 7).
+ * One participant's connection to a room and the media objects it owns (house rule 7, docs/house-rules.md).
  * Identifiers only: the SFU never learns names or other PHI.
  */
 export class Peer {
@@ -43,6 +44,11 @@ export class Peer {
 
   get waitingSince(): Date | undefined {
     return this.#waitingSince;
+  }
+
+  /** How many transports, producers and consumers the peer holds (for the media caps). */
+  get mediaCounts(): MediaCounts {
+    return { transport: this.#transports.size, producer: this.#producers.size, consumer: this.#consumers.size };
   }
 
   get producers(): types.Producer[] {

@@ -1,11 +1,12 @@
 import type { JoinResult, PeerInfo, ProducerInfo, ServerToClientEvents, WaitingPeer } from '@medspa/shared-types';
 import type { types } from 'mediasoup';
 import { ROUTER_MEDIA_CODECS } from './mediaCodecs.js';
+import type { MediaCounts } from './mediaLimits.js';
 import type { Peer } from './Peer.js';
 
 /**
- * One consult: a mediasoup router for one appointment and the peers in it (house style
- * rule 7). Admission is remembered per user for the room's lifetime, so a patient whose
+ * One consult: a mediasoup router for one appointment and the peers in it (house rule 7,
+ * docs/house-rules.md). Admission is remembered per user for the room's lifetime, so a patient whose
  * connection drops, or whose media was lost with a worker, comes back without a second admit.
  */
 export class Room {
@@ -52,6 +53,18 @@ export class Room {
 
   get peerCount(): number {
     return this.#peers.size;
+  }
+
+  /** Media objects held by every peer of the room together (for the media caps). */
+  get mediaCounts(): MediaCounts {
+    const total: MediaCounts = { transport: 0, producer: 0, consumer: 0 };
+    for (const peer of this.#peers.values()) {
+      const counts = peer.mediaCounts;
+      total.transport += counts.transport;
+      total.producer += counts.producer;
+      total.consumer += counts.consumer;
+    }
+    return total;
   }
 
   /** Adds a peer; returns the peer the same user had in the room before (to be replaced), if any. */

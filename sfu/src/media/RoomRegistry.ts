@@ -4,7 +4,7 @@ import { Room } from './Room.js';
 import type { WorkerPool } from './WorkerPool.js';
 
 /**
- * The rooms of this SFU by appointment id (house style rule 7: the parent keeps a Map of its
+ * The rooms of this SFU by appointment id (house rule 7, docs/house-rules.md: the parent keeps a Map of its
  * children and close() cascades). A room is created when its first peer connects and closed
  * when its last peer leaves: nothing outlives the consult.
  */
@@ -16,9 +16,19 @@ export class RoomRegistry {
   readonly #pending = new Map<string, Promise<Room>>();
   #closed = false;
 
+  /** Told when a room closes (cluster placement forgets it). */
+  onRoomClosed: ((roomId: string) => void) | undefined;
+
   constructor(pool: WorkerPool, logger: Logger) {
     this.#pool = pool;
     this.#logger = logger;
+  }
+
+  /** Peers connected to every room of this node together (its load). */
+  get peerCount(): number {
+    let peers = 0;
+    for (const room of this.#rooms.values()) peers += room.peerCount;
+    return peers;
   }
 
   get size(): number {
@@ -55,6 +65,7 @@ export class RoomRegistry {
       room.close();
       if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
       this.#logger.info({ roomId: room.id }, 'room closed');
+      this.onRoomClosed?.(room.id);
     }
   }
 

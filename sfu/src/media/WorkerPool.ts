@@ -17,7 +17,7 @@ const RESPAWN_RETRY_MS = 1000;
 /**
  * One mediasoup worker (a C++ process, single threaded) per slot, usually one per core.
  * Rooms are placed on the least loaded worker. A worker that dies is replaced in its slot and
- * the owner is told, so the rooms it hosted can be re-created (house style rule 7: the pool
+ * the owner is told, so the rooms it hosted can be re-created (house rule 7, docs/house-rules.md: the pool
  * keeps a Map of its children and close() cascades).
  */
 export class WorkerPool {

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { RoomTokenClaims, SfuRoomEvent } from '@medspa/shared-types';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { ApiGateway } from '../api/apiGateway.js';
+import type { MediaLimits } from '../media/mediaLimits.js';
 import type { Peer } from '../media/Peer.js';
 import type { Room } from '../media/Room.js';
 
@@ -11,7 +13,9 @@ export interface SignalingServices {
   logger: Logger;
   /** Listen addresses for WebRTC transports (from SFU_LISTEN_IP / SFU_ANNOUNCED_ADDRESS). */
   listenInfos: types.TransportListenInfo[];
-  /** Sends an audit event to the API without blocking the request (see AuditReporter). */
+  /** Caps on transports, producers and consumers per peer and per room. */
+  limits: MediaLimits;
+  /** Sends an audit event to the API without blocking the request (see AuditOutbox). */
   report: (event: SfuRoomEvent) => void;
 }
 
@@ -26,6 +30,7 @@ export interface PeerSession {
 /** Builds a room audit event for this session. */
 export function roomEvent(session: PeerSession, type: SfuRoomEvent['type'], e2eeState?: SfuRoomEvent['e2eeState']): SfuRoomEvent {
   return {
+    eventId: randomUUID(),
     type,
     practiceId: session.room.practiceId,
     appointmentId: session.room.id,

@@ -72,13 +72,15 @@ export interface SignalingDependencies {
   rooms: RoomRegistry;
   verifyRoomToken: RoomTokenVerifier;
   services: SignalingServices;
+  /** This node's id when several SFU nodes share the rooms: tokens placed elsewhere are refused. */
+  nodeId?: string;
 }
 
 /**
  * Authenticated signaling: a connection is accepted only with a valid room token for the
  * room it names; each accepted socket becomes one Peer of that Room.
  */
-export function attachSignaling({ io, rooms, verifyRoomToken, services }: SignalingDependencies): void {
+export function attachSignaling({ io, rooms, verifyRoomToken, services, nodeId }: SignalingDependencies): void {
   io.use((socket, next) => {
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) {
@@ -87,6 +89,11 @@ export function attachSignaling({ io, rooms, verifyRoomToken, services }: Signal
     }
     verifyRoomToken(auth.data.token, auth.data.roomId)
       .then((claims) => {
+        if (nodeId !== undefined && claims.node !== nodeId) {
+          // The API placed the room on another node (or placed it anew after this one was
+          // thought dead): serving it here would split the consult across two routers.
+          throw new HandshakeError('wrong_node', 'This room is served by another media server; request a new room token');
+        }
         socket.data.claims = claims;
         next();
       })

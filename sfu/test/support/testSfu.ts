@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '@medspa/shared-types';
 import type { AdmissionCheckRequest, AdmissionCheckResult, RoomRole, SfuRoomEvent } from '@medspa/shared-types';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import type { MediaLimits } from '../../src/media/mediaLimits.js';
 import type { KeyLike } from 'jose';
 import type { ApiGateway } from '../../src/api/apiGateway.js';
 import { createRoomTokenVerifier } from '../../src/auth/roomTokens.js';
@@ -72,7 +73,7 @@ export async function signRoomToken(key: KeyLike, kid: string, input: RoomTokenI
 }
 
 /** Starts an SFU on a free port with its own worker(s), trusting a key made for this test. */
-export async function startTestSfu(options: { workers?: number; corsOrigins?: string[] } = {}): Promise<TestSfu> {
+export async function startTestSfu(options: { workers?: number; corsOrigins?: string[]; limits?: MediaLimits } = {}): Promise<TestSfu> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = `test-${Date.now().toString(36)}`;
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256' };
@@ -87,6 +88,7 @@ export async function startTestSfu(options: { workers?: number; corsOrigins?: st
     listenIp: '127.0.0.1',
     verifyRoomToken: createRoomTokenVerifier({ jwks: { keys: [publicJwk] } }),
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
     api,
     logger: createSfuLogger('info', logs),
   });

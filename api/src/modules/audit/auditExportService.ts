@@ -11,9 +11,9 @@ import type { ExportOutcome } from '../../audit/exportStream.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
-import { requireAuth } from './auditAccess.js';
 import type { AuditExportQuery } from './auditQueries.js';
 import { FILTER_KEYS, definedFilters } from './auditQueries.js';
+import { callerOf } from '../../kernel/index.js';
 
 export interface AuditExportDeps {
   dataSource: DataSource;
@@ -110,7 +110,7 @@ export async function startAuditExport(
   context: RequestContext,
   query: AuditExportQuery,
 ): Promise<StartedExport> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   const exportId = randomUUID();
   const filters = definedFilters(query, FILTER_KEYS);
   const startedAt = new Date().toISOString();
@@ -164,7 +164,7 @@ export async function getExportManifest(
   context: RequestContext,
   exportId: string,
 ): Promise<StoredManifest> {
-  const { practiceId } = requireAuth(context);
+  const { practiceId } = callerOf(context);
   return withTenant(dataSource, practiceId, async (manager) => {
     const rows = await manager.query<{ completed: boolean; manifest: ExportManifest; jws: string }[]>(
       'SELECT completed, manifest, jws FROM audit_exports WHERE id = $1',

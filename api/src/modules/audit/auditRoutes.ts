@@ -20,19 +20,20 @@ const AUDIT_READERS: readonly Role[] = ['compliance_officer'];
 const CHAIN_VERIFIERS: readonly Role[] = ['compliance_officer', 'admin'];
 
 /**
- * Exports streaming at once per API process. Each holds a pooled database connection for
- * its whole download (a slow client can take minutes), so an unbounded number could take
- * every connection from the requests clinicians are waiting on.
+ * Exports streaming at once (per process, or per deployment with Redis). Each holds a pooled
+ * database connection for its whole download (a slow client can take minutes), so an
+ * unbounded number could take every connection from the requests clinicians are waiting on.
  */
 export const MAX_CONCURRENT_EXPORTS = 2;
+/** A slot held longer than this (a crashed instance never released it) frees itself. */
+const EXPORT_SLOT_HOLD_MS = 30 * 60_000;
 
 /** HTTP trailer carrying the export's signed manifest (compact JWS). */
 export const EXPORT_MANIFEST_TRAILER = 'X-Export-Manifest';
 
 /** Audit trail: search, integrity verification and streamed, signed exports. */
-export function auditRoutes({ dataSource, config, logger }: ApiServices): RouteSpec[] {
+export function auditRoutes({ dataSource, config, logger, coordination }: ApiServices): RouteSpec[] {
   let signer: Promise<ManifestSigner> | undefined;
-  let exportsRunning = 0;
   const manifestSigner = (): Promise<ManifestSigner> => (signer ??= createManifestSigner(config.AUTH_SIGNING_JWK));
 
   return [
@@ -59,22 +60,19 @@ export function auditRoutes({ dataSource, config, logger }: ApiServices): RouteS
         'Stream an audit export (csv, ndjson or fhir); X-Export-Id header up front, signed manifest in the X-Export-Manifest trailer',
       query: auditExportQuerySchema,
       handle: async ({ query, context }) => {
-        if (exportsRunning >= MAX_CONCURRENT_EXPORTS) {
+        const release = await coordination.acquireSlot('audit-export', MAX_CONCURRENT_EXPORTS, EXPORT_SLOT_HOLD_MS);
+        if (release === false) {
           throw new AppError(429, 'export_capacity_reached', 'Other audit exports are running; retry shortly');
         }
-        exportsRunning += 1;
         let started;
         try {
           started = await startAuditExport({ dataSource, signer: await manifestSigner(), logger }, context, query);
         } catch (error) {
-          exportsRunning -= 1;
+          await release();
           throw error;
         }
         // The slot frees when the stream is over (completed or abandoned) and its manifest settled.
-        started.manifestJws.then(
-          () => (exportsRunning -= 1),
-          () => (exportsRunning -= 1),
-        );
+        void started.manifestJws.then(release, release).catch(() => undefined);
         return {
           headers: {
             'Content-Type': started.formatter.contentType,

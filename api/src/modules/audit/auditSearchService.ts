@@ -2,9 +2,9 @@ import type { DataSource } from 'typeorm';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { requireAuth } from './auditAccess.js';
 import type { AuditSearchQuery } from './auditQueries.js';
 import { FILTER_KEYS, definedFilters } from './auditQueries.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** One audit event as the compliance console shows it (entity references only, no PHI). */
 export interface AuditEventView {
@@ -57,7 +57,7 @@ export async function searchAuditEvents(
   context: RequestContext,
   query: AuditSearchQuery,
 ): Promise<AuditSearchPage> {
-  const { practiceId } = requireAuth(context);
+  const { practiceId } = callerOf(context);
   const conditions = ['practice_id = $1'];
   const params: unknown[] = [practiceId];
   const add = (sql: string, value: unknown): void => {

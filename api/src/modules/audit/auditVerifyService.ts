@@ -5,7 +5,7 @@ import type { ChainVerification } from '../../audit/chainVerifier.js';
 import { poolOf } from '../../audit/exportStream.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { requireAuth } from './auditAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 /**
  * Verifies the caller's practice chain, then appends an audit.verify event carrying the
@@ -14,7 +14,7 @@ import { requireAuth } from './auditAccess.js';
  * most one event id and no PHI, is only returned once its audit event has committed.
  */
 export async function verifyAuditChain(dataSource: DataSource, context: RequestContext): Promise<ChainVerification> {
-  const { practiceId } = requireAuth(context);
+  const { practiceId } = callerOf(context);
   const client = await poolOf(dataSource).connect();
   let result: ChainVerification;
   try {

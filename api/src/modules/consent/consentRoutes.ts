@@ -63,7 +63,7 @@ export function consentRoutes({ dataSource }: ApiServices): RouteSpec[] {
       summary: 'Publish a draft: patients must sign this version from now on',
       params: documentParams,
       handle: async ({ params, context }) => ({
-        body: await inCallerPractice(dataSource, context, (manager) => publishConsentDocument(manager, params.documentId)),
+        body: await inCallerPractice(dataSource, context, (manager) => publishConsentDocument(manager, context, params.documentId)),
       }),
     }),
     defineRoute({

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { AppError, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { callerOf } from '../licensure/access.js';
 import { documentTextSchema, labelSchema } from '../scheduling/inputSchemas.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** Telehealth consent is a separate document from treatment consent (SPEC "Patients"). */
 export const CONSENT_KINDS = ['telehealth', 'treatment'] as const;
@@ -132,7 +132,7 @@ export async function updateConsentDraft(manager: EntityManager, documentId: str
  * Publishes a draft. From then on it is the version patients must have signed, as long as
  * no later version of the same kind is published.
  */
-export async function publishConsentDocument(manager: EntityManager, documentId: string): Promise<ConsentDocument> {
+export async function publishConsentDocument(manager: EntityManager, context: RequestContext, documentId: string): Promise<ConsentDocument> {
   const current = await lockDocument(manager, documentId);
   if (current.published_at !== null) throw conflict('consent_document_published', 'Document is already published');
   const newer = await manager.query<{ version: number }[]>(
@@ -146,6 +146,12 @@ export async function publishConsentDocument(manager: EntityManager, documentId:
   );
   const row = result[0][0];
   if (row === undefined) throw notFound('consent_document_not_found', 'No such consent document');
+  await recordAudit(manager, callerOf(context).practiceId, context, {
+    action: 'consent_document.publish',
+    entityType: 'consent_document',
+    entityId: row.id,
+    metadata: { kind: row.kind, version: row.version, body_sha256: row.body_sha256 },
+  });
   return toDocument(row);
 }
 

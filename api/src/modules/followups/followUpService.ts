@@ -5,10 +5,11 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { badRequest, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { isProvider, loadAppointment, requireCaller, requireNotCancelled } from '../records/clinicalAccess.js';
+import { isProvider, loadAppointment, requireNotCancelled } from '../records/clinicalAccess.js';
 import type { Appointment, BookingInput } from '../scheduling/appointments.js';
 import { BOOKING_STAFF, bookAppointmentIn } from '../scheduling/appointments.js';
 import type { AppointmentFacts } from '../records/clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 export interface ScheduleFollowUpInput {
   treatmentAppointmentId: string;
@@ -61,7 +62,7 @@ export async function scheduleFollowUp(
   context: RequestContext,
   input: ScheduleFollowUpInput,
 ): Promise<Appointment> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     const treatment = await loadAppointment(manager, input.treatmentAppointmentId);
     requireTreatmentAccess(caller, treatment, BOOKING_STAFF);
@@ -107,7 +108,7 @@ export async function listFollowUps(
   context: RequestContext,
   input: { treatmentAppointmentId: string },
 ): Promise<FollowUpView[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     const treatment = await loadAppointment(manager, input.treatmentAppointmentId);
     requireTreatmentAccess(caller, treatment, BOOKING_STAFF);

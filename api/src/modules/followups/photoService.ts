@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { PROVIDER_ROLES } from '@medspa/shared-types';
-import { recordAudit } from '../../audit/auditWriter.js';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
 import { open, seal } from '../../crypto/envelope.js';
 import type { RecordBinding } from '../../crypto/envelope.js';
-import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, forbidden, notFound } from '../../errors.js';
-import type { AuthContext, RequestContext } from '../../http/requestContext.js';
-import { auditedAccess } from '../records/auditedAccess.js';
+import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import {
-  isProvider,
-  loadAppointment,
-  requireCaller,
-  requireNotCancelled,
-  requirePatientAccess,
-  requirePatientInPractice,
-} from '../records/clinicalAccess.js';
+import { isProvider, loadAppointment, requireNotCancelled, requirePatientInPractice } from '../records/clinicalAccess.js';
 import type { PhotoContentType } from './photoFormat.js';
 import { sniffPhotoType } from './photoFormat.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 export const PHOTO_PHASES = ['before', 'after', 'follow_up'] as const;
 export type PhotoPhase = (typeof PHOTO_PHASES)[number];
@@ -47,11 +37,6 @@ function photoBinding(practiceId: string, photoId: string): RecordBinding {
   return { purpose: PHOTO_PURPOSE, practiceId, recordId: photoId, version: 0 };
 }
 
-/** The patient themself, or a provider of the practice. */
-function requirePhotoAccess(caller: AuthContext, patientId: string, notFoundCode?: string): void {
-  requirePatientAccess(caller, patientId, PROVIDER_ROLES, notFoundCode);
-}
-
 /**
  * Stores a photo of a visit encrypted under its own data key. The bytes must really be a
  * JPEG or PNG (signature check): the declared type is not trusted. Uploaded by the
@@ -62,22 +47,26 @@ export async function uploadPhoto(
   context: RequestContext,
   input: { appointmentId: string; phase: PhotoPhase; bytes: Buffer | undefined },
 ): Promise<PhotoMeta> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient' && !isProvider(caller.role)) {
     throw forbidden();
   }
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'photo.write', entityType: 'appointment', entityId: input.appointmentId },
-    async (manager, attempt) => {
+    {
+      action: 'photo.write',
+      entityType: 'appointment',
+      entityId: input.appointmentId,
+      createdEntityType: 'clinical_photo',
+      entityIdOf: (photo) => photo.id,
       // Who and where first: an id of another patient or tenant is 404 whatever the body.
+      locatePatient: async (tx) => (await loadAppointment(tx, input.appointmentId)).patientId,
+      careTeam: true,
+      notFoundCode: 'appointment_not_found',
+    },
+    async (manager) => {
       const appointment = await loadAppointment(manager, input.appointmentId);
-      attempt.patientId = appointment.patientId;
-      if (caller.role === 'patient' && appointment.patientId !== caller.userId) {
-        throw notFound('appointment_not_found', 'No such appointment');
-      }
       requireNotCancelled(appointment);
       if (input.bytes === undefined || input.bytes.length === 0) {
         throw new AppError(400, 'photo_missing', 'Send the image bytes with Content-Type image/jpeg or image/png');
@@ -108,12 +97,6 @@ export async function uploadPhoto(
           caller.userId,
         ],
       );
-      await recordAudit(manager, caller.practiceId, context, {
-        action: 'photo.write',
-        entityType: 'clinical_photo',
-        entityId: id,
-        patientId: appointment.patientId,
-      });
       return {
         id,
         appointmentId: appointment.id,
@@ -133,13 +116,26 @@ export interface PhotoDownload {
 
 /** Decrypts one photo for its patient or a provider (audited `photo.read`). */
 export async function readPhoto(deps: ClinicalDeps, context: RequestContext, input: { photoId: string }): Promise<PhotoDownload> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'photo.read', entityType: 'clinical_photo', entityId: input.photoId },
-    async (manager, attempt) => {
+    {
+      action: 'photo.read',
+      entityType: 'clinical_photo',
+      entityId: input.photoId,
+      locatePatient: async (tx) => {
+        const rows = await tx.query<{ patient_id: string }[]>(`SELECT patient_id FROM clinical_photos WHERE id = $1`, [input.photoId]);
+        const row = rows[0];
+        if (row === undefined) {
+          throw notFound('photo_not_found', 'No such photo');
+        }
+        return row.patient_id;
+      },
+      careTeam: true,
+      notFoundCode: 'photo_not_found',
+    },
+    async (manager) => {
       const rows = await manager.query<
         { patient_id: string; content_type: PhotoContentType; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer }[]
       >(`SELECT patient_id, content_type, data_key_id, iv, ciphertext, auth_tag FROM clinical_photos WHERE id = $1`, [
@@ -149,20 +145,12 @@ export async function readPhoto(deps: ClinicalDeps, context: RequestContext, inp
       if (row === undefined) {
         throw notFound('photo_not_found', 'No such photo');
       }
-      attempt.patientId = row.patient_id;
-      requirePhotoAccess(caller, row.patient_id, 'photo_not_found');
       const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
       const bytes = open(
         dataKey,
         { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag },
         photoBinding(caller.practiceId, input.photoId),
       );
-      await recordAudit(manager, caller.practiceId, context, {
-        action: 'photo.read',
-        entityType: 'clinical_photo',
-        entityId: input.photoId,
-        patientId: row.patient_id,
-      });
       return { contentType: row.content_type, bytes };
     },
   );
@@ -186,49 +174,54 @@ export async function listPatientPhotos(
   context: RequestContext,
   input: { patientId: string },
 ): Promise<VisitPhotos[]> {
-  const caller = requireCaller(context);
-  requirePhotoAccess(caller, input.patientId);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    await requirePatientInPractice(manager, input.patientId);
-    const rows = await manager.query<
-      {
-        id: string;
-        appointment_id: string;
-        kind: string;
-        starts_at: Date;
-        phase: PhotoPhase;
-        content_type: PhotoContentType;
-        byte_size: number;
-        created_at: Date;
-      }[]
-    >(
-      `SELECT p.id, p.appointment_id, a.kind, a.starts_at, p.phase, p.content_type, p.byte_size, p.created_at
-       FROM clinical_photos p JOIN appointments a ON a.practice_id = p.practice_id AND a.id = p.appointment_id
-       WHERE p.patient_id = $1 ORDER BY a.starts_at, p.created_at, p.id`,
-      [input.patientId],
-    );
-    await recordAudit(manager, caller.practiceId, context, {
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    {
       action: 'photo.list',
       entityType: 'patient',
       entityId: input.patientId,
-      patientId: input.patientId,
-    });
-    const visits = new Map<string, VisitPhotos>();
-    for (const row of rows) {
-      let visit = visits.get(row.appointment_id);
-      if (visit === undefined) {
-        visit = { appointmentId: row.appointment_id, kind: row.kind, startsAt: row.starts_at.toISOString(), photos: [] };
-        visits.set(row.appointment_id, visit);
+      locatePatient: async (tx) => {
+        await requirePatientInPractice(tx, input.patientId);
+        return input.patientId;
+      },
+      careTeam: true,
+    },
+    async (manager) => {
+      const rows = await manager.query<
+        {
+          id: string;
+          appointment_id: string;
+          kind: string;
+          starts_at: Date;
+          phase: PhotoPhase;
+          content_type: PhotoContentType;
+          byte_size: number;
+          created_at: Date;
+        }[]
+      >(
+        `SELECT p.id, p.appointment_id, a.kind, a.starts_at, p.phase, p.content_type, p.byte_size, p.created_at
+         FROM clinical_photos p JOIN appointments a ON a.practice_id = p.practice_id AND a.id = p.appointment_id
+         WHERE p.patient_id = $1 ORDER BY a.starts_at, p.created_at, p.id`,
+        [input.patientId],
+      );
+      const visits = new Map<string, VisitPhotos>();
+      for (const row of rows) {
+        let visit = visits.get(row.appointment_id);
+        if (visit === undefined) {
+          visit = { appointmentId: row.appointment_id, kind: row.kind, startsAt: row.starts_at.toISOString(), photos: [] };
+          visits.set(row.appointment_id, visit);
+        }
+        visit.photos.push({
+          id: row.id,
+          appointmentId: row.appointment_id,
+          phase: row.phase,
+          contentType: row.content_type,
+          byteSize: row.byte_size,
+          createdAt: row.created_at.toISOString(),
+        });
       }
-      visit.photos.push({
-        id: row.id,
-        appointmentId: row.appointment_id,
-        phase: row.phase,
-        contentType: row.content_type,
-        byteSize: row.byte_size,
-        createdAt: row.created_at.toISOString(),
-      });
-    }
-    return [...visits.values()];
-  });
+      return [...visits.values()];
+    },
+  );
 }

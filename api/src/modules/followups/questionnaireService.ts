@@ -1,15 +1,12 @@
-import { PROVIDER_ROLES } from '@medspa/shared-types';
 import { z } from 'zod';
-import { recordAudit } from '../../audit/auditWriter.js';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
 import { open, seal } from '../../crypto/envelope.js';
 import type { RecordBinding } from '../../crypto/envelope.js';
-import { withTenant } from '../../db/tenantTransaction.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { loadAppointment, requireCaller, requireNotCancelled, requirePatientAccess } from '../records/clinicalAccess.js';
+import { loadAppointment, requireNotCancelled } from '../records/clinicalAccess.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 const severity = z.enum(['none', 'mild', 'moderate', 'severe']);
 
@@ -55,53 +52,58 @@ export async function submitQuestionnaire(
   context: RequestContext,
   input: { appointmentId: string; answers: SymptomAnswers },
 ): Promise<QuestionnaireView> {
-  const caller = requireCaller(context);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    const appointment = await loadAppointment(manager, input.appointmentId);
-    if (caller.role !== 'patient') {
-      throw forbidden('not_your_record', 'Only the visit patient answers its questionnaire');
-    }
-    if (appointment.patientId !== caller.userId) {
-      throw notFound('appointment_not_found', 'No such appointment');
-    }
-    if (appointment.kind !== 'follow_up') {
-      throw badRequest('not_a_follow_up', 'Symptom questionnaires belong to follow-up visits');
-    }
-    requireNotCancelled(appointment);
-    const existing = await manager.query<unknown[]>(`SELECT 1 FROM symptom_questionnaires WHERE appointment_id = $1`, [
-      appointment.id,
-    ]);
-    if (existing.length > 0) {
-      throw conflict('questionnaire_submitted', 'This visit already has answers');
-    }
-    const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
-    const id = idRows[0]?.id ?? '';
-    const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
-    const sealed = seal(dataKey.key, Buffer.from(JSON.stringify(input.answers), 'utf8'), binding(caller.practiceId, id));
-    const rows = await manager.query<{ submitted_at: Date }[]>(
-      `INSERT INTO symptom_questionnaires (id, practice_id, patient_id, appointment_id, data_key_id, iv, ciphertext, auth_tag)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING submitted_at`,
-      [id, caller.practiceId, caller.userId, appointment.id, dataKey.id, sealed.iv, sealed.ciphertext, sealed.authTag],
-    );
-    if (rows.length === 0) {
-      // A concurrent submission won the race.
-      throw conflict('questionnaire_submitted', 'This visit already has answers');
-    }
-    await recordAudit(manager, caller.practiceId, context, {
+  if (callerOf(context).role !== 'patient') {
+    throw forbidden('not_your_record', 'Only the visit patient answers its questionnaire');
+  }
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    {
       action: 'questionnaire.submit',
-      entityType: 'symptom_questionnaire',
-      entityId: id,
-      patientId: caller.userId,
-    });
-    return {
-      id,
-      appointmentId: appointment.id,
-      submittedAt: (rows[0]?.submitted_at ?? new Date()).toISOString(),
-      answers: input.answers,
-      needsUrgentReview: needsUrgentReview(input.answers),
-    };
-  });
+      entityType: 'appointment',
+      entityId: input.appointmentId,
+      createdEntityType: 'symptom_questionnaire',
+      entityIdOf: (view) => view.id,
+      locatePatient: async (tx) => (await loadAppointment(tx, input.appointmentId)).patientId,
+      // The patient answers only their own visit's questions: anyone else's is 404.
+      careTeam: true,
+      notFoundCode: 'appointment_not_found',
+    },
+    async (manager, { caller }) => {
+      const appointment = await loadAppointment(manager, input.appointmentId);
+      if (appointment.kind !== 'follow_up') {
+        throw badRequest('not_a_follow_up', 'Symptom questionnaires belong to follow-up visits');
+      }
+      requireNotCancelled(appointment);
+      const existing = await manager.query<unknown[]>(`SELECT 1 FROM symptom_questionnaires WHERE appointment_id = $1`, [
+        appointment.id,
+      ]);
+      if (existing.length > 0) {
+        throw conflict('questionnaire_submitted', 'This visit already has answers');
+      }
+      const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
+      const id = idRows[0]?.id ?? '';
+      const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
+      const sealed = seal(dataKey.key, Buffer.from(JSON.stringify(input.answers), 'utf8'), binding(caller.practiceId, id));
+      const rows = await manager.query<{ submitted_at: Date }[]>(
+        `INSERT INTO symptom_questionnaires (id, practice_id, patient_id, appointment_id, data_key_id, iv, ciphertext, auth_tag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING submitted_at`,
+        [id, caller.practiceId, caller.userId, appointment.id, dataKey.id, sealed.iv, sealed.ciphertext, sealed.authTag],
+      );
+      if (rows.length === 0) {
+        // A concurrent submission won the race.
+        throw conflict('questionnaire_submitted', 'This visit already has answers');
+      }
+      return {
+        id,
+        appointmentId: appointment.id,
+        submittedAt: (rows[0]?.submitted_at ?? new Date()).toISOString(),
+        answers: input.answers,
+        needsUrgentReview: needsUrgentReview(input.answers),
+      };
+    },
+  );
 }
 
 /** Reads a follow-up's answers (the patient or a provider; audited). */
@@ -110,13 +112,31 @@ export async function readQuestionnaire(
   context: RequestContext,
   input: { appointmentId: string },
 ): Promise<QuestionnaireView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'questionnaire.read', entityType: 'appointment', entityId: input.appointmentId },
-    async (manager, attempt) => {
+    {
+      action: 'questionnaire.read',
+      entityType: 'appointment',
+      entityId: input.appointmentId,
+      createdEntityType: 'symptom_questionnaire',
+      entityIdOf: (view) => view.id,
+      locatePatient: async (tx) => {
+        const rows = await tx.query<{ patient_id: string }[]>(
+          `SELECT patient_id FROM symptom_questionnaires WHERE appointment_id = $1`,
+          [input.appointmentId],
+        );
+        const row = rows[0];
+        if (row === undefined) {
+          throw notFound('questionnaire_not_found', 'No answers for this visit');
+        }
+        return row.patient_id;
+      },
+      careTeam: true,
+      notFoundCode: 'questionnaire_not_found',
+    },
+    async (manager) => {
       const rows = await manager.query<
         { id: string; patient_id: string; data_key_id: string; iv: Buffer; ciphertext: Buffer; auth_tag: Buffer; submitted_at: Date }[]
       >(
@@ -128,17 +148,9 @@ export async function readQuestionnaire(
       if (row === undefined) {
         throw notFound('questionnaire_not_found', 'No answers for this visit');
       }
-      attempt.patientId = row.patient_id;
-      requirePatientAccess(caller, row.patient_id, PROVIDER_ROLES, 'questionnaire_not_found');
       const dataKey = await loadDataKey(manager, deps.keyRing, row.data_key_id);
       const plaintext = open(dataKey, { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag }, binding(caller.practiceId, row.id));
       const answers = symptomAnswersSchema.parse(JSON.parse(plaintext.toString('utf8')) as unknown);
-      await recordAudit(manager, caller.practiceId, context, {
-        action: 'questionnaire.read',
-        entityType: 'symptom_questionnaire',
-        entityId: row.id,
-        patientId: row.patient_id,
-      });
       return {
         id: row.id,
         appointmentId: input.appointmentId,

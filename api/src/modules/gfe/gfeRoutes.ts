@@ -13,7 +13,7 @@ export function gfeRoutes(services: ApiServices): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/v1/patients/:patientId/gfe-outcomes',
-      access: [...PROVIDER_ROLES, 'front_desk', 'patient'],
+      access: [...PROVIDER_ROLES, 'patient'],
       summary: "A patient's latest Good Faith Exam decision per service, with expiry",
       params: z.strictObject({ patientId: z.uuid() }),
       handle: async ({ params, context }) => ({ body: { outcomes: await listGfeOutcomes(deps, context, params) } }),

@@ -1,12 +1,10 @@
-import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../../audit/auditWriter.js';
-import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { GfeOutcome, ServiceAssessment } from '../notes/noteContent.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { requireCaller, requirePatientAccess, requirePatientInPractice } from '../records/clinicalAccess.js';
+import { requirePatientInPractice } from '../records/clinicalAccess.js';
+import { auditedAccess } from '../../kernel/index.js';
 import { clearanceHolds, effectiveClearance } from './gfeValidity.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -145,26 +143,29 @@ export async function assertGfeClearance(manager: EntityManager, query: Clearanc
   }
 }
 
-/** Staff who see GFE outcomes: providers decide them, front desk books treatments against them. */
-const GFE_READERS = [...PROVIDER_ROLES, 'front_desk'] as const;
-
-/** Lists a patient's latest GFE decision per service (audited `gfe.read`). */
+/**
+ * Lists a patient's latest GFE decision per service (audited `gfe.read`): a clinical
+ * record, so the patient themself or their care team (docs/access-policy.md). Booking a
+ * treatment checks clearance on the server, so the front desk needs no read of its own.
+ */
 export async function listGfeOutcomes(
   { dataSource }: ClinicalDeps,
   context: RequestContext,
   input: { patientId: string },
 ): Promise<GfeOutcomeView[]> {
-  const caller = requireCaller(context);
-  requirePatientAccess(caller, input.patientId, GFE_READERS);
-  return withTenant(dataSource, caller.practiceId, async (manager) => {
-    await requirePatientInPractice(manager, input.patientId);
-    const outcomes = await latestGfeOutcomes(manager, input.patientId, new Date());
-    await recordAudit(manager, caller.practiceId, context, {
+  return auditedAccess(
+    dataSource,
+    context,
+    {
       action: 'gfe.read',
       entityType: 'patient',
       entityId: input.patientId,
-      patientId: input.patientId,
-    });
-    return outcomes;
-  });
+      locatePatient: async (tx) => {
+        await requirePatientInPractice(tx, input.patientId);
+        return input.patientId;
+      },
+      careTeam: true,
+    },
+    (manager) => latestGfeOutcomes(manager, input.patientId, new Date()),
+  );
 }

@@ -2,8 +2,8 @@ import { roleSchema } from '@medspa/shared-types';
 import type { Role } from '@medspa/shared-types';
 import { z } from 'zod';
 import type { AuthContext } from '../../http/requestContext.js';
-import { TOKEN_AUDIENCES } from './tokens.js';
-import type { TokenService } from './tokens.js';
+import { TOKEN_AUDIENCES } from '../../auth/tokens.js';
+import type { TokenService } from '../../auth/tokens.js';
 
 /**
  * Private claims of an access token: `pid` practice (tenant), `role`, `sid` session. `sub`

@@ -10,7 +10,8 @@ import { practiceSlugSchema } from './practices.js';
 import { logout, refreshSession } from './sessionService.js';
 import { refreshTokenSchema } from './sessions.js';
 import { totpCodeSchema } from './totp.js';
-import { createUser, getMe, getUser, listUsers, registerPatient, requireAuth, updateUser } from './userService.js';
+import { createUser, getMe, getUser, listUsers, registerPatient, updateUser } from './userService.js';
+import { callerOf } from '../../kernel/index.js';
 
 const emailSchema = z.email().max(254);
 const nameSchema = z.string().trim().min(1).max(100);
@@ -98,7 +99,7 @@ export function identityRoutes(services: ApiServices): RouteSpec[] {
       access: 'authenticated',
       summary: 'End the current session',
       handle: async ({ context }) => {
-        await logout(services, context, requireAuth(context));
+        await logout(services, context, callerOf(context));
         return { status: 204 };
       },
     }),

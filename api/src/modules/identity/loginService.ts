@@ -13,7 +13,7 @@ import type { TokenPair } from './accessTokens.js';
 import type { PasswordHasher } from './passwords.js';
 import { findPracticeIdBySlug } from './practices.js';
 import { createSession } from './sessions.js';
-import { TOKEN_AUDIENCES } from './tokens.js';
+import { TOKEN_AUDIENCES } from '../../auth/tokens.js';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp.js';
 import { SEALED_TOTP_COLUMNS, loadTotpSecret, storeTotpSecret } from './totpSecrets.js';
 

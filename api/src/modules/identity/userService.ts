@@ -3,12 +3,14 @@ import type { Role } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/auditWriter.js';
+import { isUniqueViolation } from '../../db/pgErrors.js';
 import { withTenant } from '../../db/tenantTransaction.js';
-import { conflict, notFound, unauthorized } from '../../errors.js';
-import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import { conflict, notFound } from '../../errors.js';
+import type { RequestContext } from '../../http/requestContext.js';
 import type { PasswordHasher } from './passwords.js';
 import { findPracticeIdBySlug } from './practices.js';
 import { revokeUserSessions } from './sessions.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** A user as the API returns it. Password hashes and TOTP secrets never leave this module. */
 export interface UserView {
@@ -52,14 +54,6 @@ function toView(raw: unknown): UserView {
   };
 }
 
-/** Signed-in caller, for services behind authenticated routes. */
-export function requireAuth(context: RequestContext): AuthContext {
-  if (context.auth === null) {
-    throw unauthorized();
-  }
-  return context.auth;
-}
-
 /** Patient rows are PHI about that patient: audit events name them as the patient. */
 const patientIdOf = (user: { id: string; role: Role }): string | null => (user.role === 'patient' ? user.id : null);
 
@@ -69,10 +63,6 @@ export interface NewUserInput {
   password: string;
   givenName: string;
   familyName: string;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
 
 async function insertUser(
@@ -108,7 +98,7 @@ export async function createUser(
   context: RequestContext,
   input: NewUserInput,
 ): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, async (manager) => {
     const user = await insertUser(manager, passwords, auth.practiceId, input);
     await recordAudit(manager, auth.practiceId, context, {
@@ -167,13 +157,13 @@ async function readUser(manager: EntityManager, context: RequestContext, practic
 
 /** The caller's own profile. */
 export async function getMe(dataSource: DataSource, context: RequestContext): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, (manager) => readUser(manager, context, auth.practiceId, auth.userId));
 }
 
 /** One user of the caller's practice (another practice's id is simply not found). */
 export async function getUser(dataSource: DataSource, context: RequestContext, userId: string): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, (manager) => readUser(manager, context, auth.practiceId, userId));
 }
 
@@ -189,7 +179,7 @@ export async function listUsers(
   context: RequestContext,
   input: ListUsersInput,
 ): Promise<{ users: UserView[] }> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   return withTenant(dataSource, auth.practiceId, async (manager) => {
     const rows = await manager.query<unknown[]>(
       `SELECT ${USER_COLUMNS} FROM users WHERE ($1::text IS NULL OR role = $1)
@@ -199,6 +189,38 @@ export async function listUsers(
     await recordAudit(manager, auth.practiceId, context, { action: 'user.list', entityType: 'user' });
     return { users: rows.map(toView) };
   });
+}
+
+/**
+ * Governance events (who may do what changed): one per effective change, so a review can
+ * search role changes, MFA resets and disabled accounts directly. Roles and flags only.
+ */
+async function auditGovernanceChanges(
+  manager: EntityManager,
+  practiceId: string,
+  context: RequestContext,
+  user: UserView,
+  before: { role: Role; disabled: boolean; mfa_enrolled: boolean },
+  input: UpdateUserInput,
+): Promise<void> {
+  const target = { entityType: 'user', entityId: user.id, patientId: patientIdOf(user) };
+  if (input.role !== undefined && input.role !== before.role) {
+    await recordAudit(manager, practiceId, context, {
+      action: 'user.role_change',
+      ...target,
+      metadata: { from_role: before.role, to_role: input.role },
+    });
+  }
+  if (input.disabled !== undefined && input.disabled !== before.disabled) {
+    await recordAudit(manager, practiceId, context, { action: input.disabled ? 'user.disable' : 'user.enable', ...target });
+  }
+  if (input.resetMfa === true) {
+    await recordAudit(manager, practiceId, context, {
+      action: 'user.mfa_reset',
+      ...target,
+      metadata: { was_enrolled: before.mfa_enrolled },
+    });
+  }
 }
 
 export interface UpdateUserInput {
@@ -219,12 +241,21 @@ export async function updateUser(
   userId: string,
   input: UpdateUserInput,
 ): Promise<UserView> {
-  const auth = requireAuth(context);
+  const auth = callerOf(context);
   // uuids compare case-insensitively in SQL, so compare them that way here too.
   if (userId.toLowerCase() === auth.userId.toLowerCase()) {
     throw conflict('cannot_modify_self', 'Ask another admin to change your own account');
   }
   return withTenant(dataSource, auth.practiceId, async (manager) => {
+    const before = (
+      await manager.query<{ role: Role; disabled: boolean; mfa_enrolled: boolean }[]>(
+        `SELECT role, disabled_at IS NOT NULL AS disabled, totp_enabled_at IS NOT NULL AS mfa_enrolled FROM users WHERE id = $1 FOR UPDATE`,
+        [userId],
+      )
+    )[0];
+    if (before === undefined) {
+      throw notFound('user_not_found', 'No such user');
+    }
     const rows = await manager.query<unknown[]>(
       // Wrapped in a CTE so the driver returns plain rows (TypeORM reshapes UPDATE results).
       `WITH changed AS (
@@ -260,6 +291,7 @@ export async function updateUser(
         mfaReset: input.resetMfa === true,
       },
     });
+    await auditGovernanceChanges(manager, auth.practiceId, context, user, before, input);
     return user;
   });
 }

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { withTenant } from '../../db/tenantTransaction.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { requireCaller } from '../records/clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** The funnel's steps, in order. */
 export const KPIS = ['leads', 'appointments', 'patients_acquired'] as const;
@@ -47,7 +47,7 @@ export interface Funnel {
  * PHI and reading them is not a record access.
  */
 export async function funnel(dataSource: DataSource, context: RequestContext, input: { weeks: number }): Promise<Funnel> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     const zoneRows = await manager.query<{ time_zone: string }[]>(`SELECT time_zone FROM practices WHERE id = $1`, [
       caller.practiceId,
@@ -111,7 +111,7 @@ export async function setKpiOwner(
   context: RequestContext,
   input: { kpi: Kpi; ownerRole: KpiOwnerRole },
 ): Promise<{ kpi: Kpi; ownerRole: KpiOwnerRole }> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   await withTenant(dataSource, caller.practiceId, (manager) =>
     manager.query(
       `INSERT INTO kpi_owners (practice_id, kpi, owner_role) VALUES ($1, $2, $3)

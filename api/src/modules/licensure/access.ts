@@ -2,16 +2,9 @@ import type { Role } from '@medspa/shared-types';
 import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import { withTenant } from '../../db/tenantTransaction.js';
-import { notFound, unauthorized } from '../../errors.js';
+import { notFound } from '../../errors.js';
+import { callerOf } from '../../kernel/index.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
-
-/** The caller of a non-public route; services use it for tenant and ownership checks. */
-export function callerOf(context: RequestContext): AuthContext {
-  if (context.auth === null) {
-    throw unauthorized();
-  }
-  return context.auth;
-}
 
 /** Whether the role runs consults (injector or medical director). */
 export function isProviderRole(role: Role): boolean {

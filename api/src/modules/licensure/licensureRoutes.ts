@@ -83,7 +83,7 @@ export function licensureRoutes({ dataSource }: ApiServices): RouteSpec[] {
       summary: 'Revoke a license; it stays on record but no longer permits bookings or admission',
       params: licenseParams,
       handle: async ({ params, context }) => ({
-        body: await inCallerPractice(dataSource, context, (manager) => revokeLicense(manager, params.providerId, params.licenseId)),
+        body: await inCallerPractice(dataSource, context, (manager) => revokeLicense(manager, context, params.providerId, params.licenseId)),
       }),
     }),
   ];

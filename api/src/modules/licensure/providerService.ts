@@ -1,11 +1,13 @@
 import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../../audit/auditWriter.js';
 import { z } from 'zod';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { calendarDateSchema, labelSchema, timeZoneSchema } from '../scheduling/inputSchemas.js';
 import { calendarDateAt, formatCalendarDate } from '../scheduling/zonedTime.js';
-import { callerOf, isProviderRole, requireSelfOrStaff } from './access.js';
+import { isProviderRole, requireSelfOrStaff } from './access.js';
 import { usStateSchema } from './usStates.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** Clinical credentials a medspa provider can hold (SPEC "Roles"). */
 export const CREDENTIALS = ['RN', 'NP', 'PA', 'MD', 'DO'] as const;
@@ -148,6 +150,21 @@ function toLicense(row: LicenseRow): ProviderLicense {
   };
 }
 
+/** A governance event about a license: which provider, state and validity; not the number. */
+async function auditLicense(
+  manager: EntityManager,
+  context: RequestContext,
+  action: 'license.add' | 'license.revoke',
+  row: LicenseRow,
+): Promise<void> {
+  await recordAudit(manager, callerOf(context).practiceId, context, {
+    action,
+    entityType: 'provider_license',
+    entityId: row.id,
+    metadata: { provider_id: row.provider_id, state: row.state, expires_on: row.expires_on },
+  });
+}
+
 /** Roles that record and revoke licenses (primary-source verification is their job). */
 export const LICENSE_ADMINS = ['admin', 'medical_director'] as const;
 
@@ -169,11 +186,21 @@ export async function addLicense(
   );
   const row = rows[0];
   if (row === undefined) throw conflict('license_exists', 'This license is already recorded');
+  await auditLicense(manager, context, 'license.add', row);
   return toLicense(row);
 }
 
 /** Marks a license revoked (kept for the record); bookings then stop accepting it. */
-export async function revokeLicense(manager: EntityManager, providerId: string, licenseId: string): Promise<ProviderLicense> {
+export async function revokeLicense(
+  manager: EntityManager,
+  context: RequestContext,
+  providerId: string,
+  licenseId: string,
+): Promise<ProviderLicense> {
+  const before = await manager.query<{ revoked: boolean }[]>(
+    `SELECT revoked_at IS NOT NULL AS revoked FROM provider_licenses WHERE id = $1 AND provider_id = $2 FOR UPDATE`,
+    [licenseId, providerId],
+  );
   const rows = await manager.query<[LicenseRow[], number]>(
     `UPDATE provider_licenses SET revoked_at = COALESCE(revoked_at, now())
      WHERE id = $1 AND provider_id = $2 RETURNING ${LICENSE_COLUMNS}`,
@@ -181,6 +208,8 @@ export async function revokeLicense(manager: EntityManager, providerId: string, 
   );
   const row = rows[0][0];
   if (row === undefined) throw notFound('license_not_found', 'No such license');
+  // Revoking twice changes nothing, so it is recorded once.
+  if (before[0]?.revoked === false) await auditLicense(manager, context, 'license.revoke', row);
   return toLicense(row);
 }
 

@@ -1,23 +1,17 @@
 import { createHash } from 'node:crypto';
 import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../../audit/auditWriter.js';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
-import { open, seal } from '../../crypto/envelope.js';
-import type { RecordBinding, SealedData } from '../../crypto/envelope.js';
-import { withTenant } from '../../db/tenantTransaction.js';
+import type { SealedData } from '../../crypto/envelope.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
-import { auditedAccess } from '../records/auditedAccess.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { loadAppointment, requireCaller, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { loadAppointment, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { noteContentOf, openAddendum, openNoteVersion, sealAddendum, sealNoteVersion } from './noteCipher.js';
 import { noteBodySchema } from './noteContent.js';
 import type { GfeContent, NoteBody, NoteTemplate } from './noteContent.js';
-
-/** AAD purposes (api/src/crypto/envelope.ts): a version can never pass for an addendum. */
-const VERSION_PURPOSE = 'clinical_note_version';
-const ADDENDUM_PURPOSE = 'clinical_note_addendum';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 /** Who reads full clinical notes: the licensed providers of the practice. */
 const NOTE_READERS = PROVIDER_ROLES;
@@ -102,14 +96,6 @@ function sealedOf(row: SealedRow): SealedData {
   return { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag };
 }
 
-function versionBinding(note: Pick<NoteRow, 'practice_id' | 'id'>, version: number): RecordBinding {
-  return { purpose: VERSION_PURPOSE, practiceId: note.practice_id, recordId: note.id, version };
-}
-
-function addendumBinding(practiceId: string, addendumId: string): RecordBinding {
-  return { purpose: ADDENDUM_PURPOSE, practiceId, recordId: addendumId, version: 0 };
-}
-
 function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -124,6 +110,16 @@ function parseBody(template: NoteTemplate, content: unknown): NoteBody {
     throw badRequest('validation_failed', reasons.join('; '));
   }
   return result.data;
+}
+
+/** The patient a note belongs to (404 `note_not_found` outside this practice). */
+async function patientOfNote(manager: EntityManager, noteId: string): Promise<string> {
+  const rows = await manager.query<{ patient_id: string }[]>(`SELECT patient_id FROM clinical_notes WHERE id = $1`, [noteId]);
+  const row = rows[0];
+  if (row === undefined) {
+    throw notFound('note_not_found', 'No such note');
+  }
+  return row.patient_id;
 }
 
 async function loadNote(manager: EntityManager, noteId: string, lock = false): Promise<NoteRow> {
@@ -156,7 +152,7 @@ async function insertVersion(
   body: NoteBody,
   authorId: string,
 ): Promise<void> {
-  const sealed = seal(dataKey, Buffer.from(JSON.stringify(body.content), 'utf8'), versionBinding(note, version));
+  const sealed = sealNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, body.content);
   await manager.query(
     `INSERT INTO clinical_note_versions (practice_id, note_id, version, iv, ciphertext, auth_tag, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -179,26 +175,7 @@ async function readVersionPlaintext(
     throw notFound('note_version_not_found', 'No such note version');
   }
   const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-  return open(dataKey, sealedOf(row), versionBinding(note, version));
-}
-
-function contentOf(template: NoteTemplate, plaintext: Buffer): NoteBody['content'] {
-  return noteBodySchema.parse({ template, content: JSON.parse(plaintext.toString('utf8')) as unknown }).content;
-}
-
-async function audit(
-  manager: EntityManager,
-  context: RequestContext,
-  caller: AuthContext,
-  note: Pick<NoteRow, 'id' | 'patient_id'>,
-  action: 'note.read' | 'note.write' | 'note.sign' | 'note.addendum',
-): Promise<void> {
-  await recordAudit(manager, caller.practiceId, context, {
-    action,
-    entityType: 'clinical_note',
-    entityId: note.id,
-    patientId: note.patient_id,
-  });
+  return openNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, sealedOf(row));
 }
 
 function requireAuthor(caller: AuthContext, note: NoteRow): void {
@@ -224,16 +201,22 @@ export interface CreateNoteInput {
  * to a GFE appointment.
  */
 export async function createNote(deps: ClinicalDeps, context: RequestContext, input: CreateNoteInput): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.write', entityType: 'appointment', entityId: input.appointmentId },
-    async (manager, attempt) => {
+    {
+      action: 'note.write',
+      entityType: 'appointment',
+      entityId: input.appointmentId,
+      createdEntityType: 'clinical_note',
+      entityIdOf: (note) => note.id,
+      locatePatient: async (tx) => (await loadAppointment(tx, input.appointmentId)).patientId,
+      careTeam: true,
+    },
+    async (manager) => {
       const appointment = await loadAppointment(manager, input.appointmentId);
-      attempt.patientId = appointment.patientId;
       requireNotCancelled(appointment);
       if (appointment.providerId !== caller.userId && caller.role !== 'medical_director') {
         throw forbidden('not_your_appointment', 'Only the appointment provider or a medical director may write its note');
@@ -261,7 +244,6 @@ export async function createNote(deps: ClinicalDeps, context: RequestContext, in
         throw conflict('note_exists', 'This appointment already has a note');
       }
       await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
-      await audit(manager, context, caller, note, 'note.write');
       return { ...metaOf(note), content: input.body.content, addenda: [] };
     },
   );
@@ -276,16 +258,21 @@ export interface SaveDraftInput {
 
 /** Saves a draft as a new encrypted version (earlier versions stay readable). */
 export async function saveDraft(deps: ClinicalDeps, context: RequestContext, input: SaveDraftInput): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.write', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.write',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
-      attempt.patientId = note.patient_id;
       requireAuthor(caller, note);
       requireDraft(note);
       if (note.current_version !== input.expectedVersion) {
@@ -300,7 +287,6 @@ export async function saveDraft(deps: ClinicalDeps, context: RequestContext, inp
       );
       const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
       await insertVersion(manager, note, dataKey, version, body, caller.userId);
-      await audit(manager, context, caller, note, 'note.write');
       return { ...metaOf(updated), content: body.content, addenda: [] };
     },
   );
@@ -320,7 +306,7 @@ async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: Not
   return rows.map((row) => ({
     id: row.id,
     authorId: row.author_id,
-    text: open(dataKey, sealedOf(row), addendumBinding(note.practice_id, row.id)).toString('utf8'),
+    text: openAddendum(dataKey, note.practice_id, row.id, sealedOf(row)),
     signedAt: row.signed_at.toISOString(),
     signedDigest: row.signed_digest,
   }));
@@ -328,20 +314,24 @@ async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: Not
 
 /** Reads a note's current version and addenda (providers only; audited `note.read`). */
 export async function getNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, NOTE_READERS);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      attempt.patientId = note.patient_id;
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
       const addenda = await readAddenda(manager, deps, note);
-      await audit(manager, context, caller, note, 'note.read');
-      return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+      return { ...metaOf(note), content: noteContentOf(note.template, plaintext), addenda };
     },
   );
 }
@@ -352,23 +342,28 @@ export async function getNote(deps: ClinicalDeps, context: RequestContext, input
  * other patients' notes. Audited `note.read` with the patient as actor.
  */
 export async function getOwnSignedNote(deps: ClinicalDeps, context: RequestContext, input: { noteId: string }): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, ['patient']);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      if (note.patient_id !== caller.userId || note.signed_at === null) {
+      // The kernel already kept other patients out; drafts are not yet part of the record.
+      if (note.signed_at === null) {
         throw notFound('note_not_found', 'No such note');
       }
-      attempt.patientId = note.patient_id;
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
       const addenda = await readAddenda(manager, deps, note);
-      await audit(manager, context, caller, note, 'note.read');
-      return { ...metaOf(note), content: contentOf(note.template, plaintext), addenda };
+      return { ...metaOf(note), content: noteContentOf(note.template, plaintext), addenda };
     },
   );
 }
@@ -379,21 +374,25 @@ export async function listNoteVersions(
   context: RequestContext,
   input: { noteId: string },
 ): Promise<NoteVersionMeta[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, NOTE_READERS);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      attempt.patientId = note.patient_id;
       const rows = await manager.query<{ version: number; created_by: string; created_at: Date }[]>(
         `SELECT version, created_by, created_at FROM clinical_note_versions WHERE note_id = $1 ORDER BY version`,
         [note.id],
       );
-      await audit(manager, context, caller, note, 'note.read');
       return rows.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at.toISOString() }));
     },
   );
@@ -405,19 +404,23 @@ export async function getNoteVersion(
   context: RequestContext,
   input: { noteId: string; version: number },
 ): Promise<{ version: number; content: NoteBody['content'] }> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, NOTE_READERS);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.read', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.read',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      attempt.patientId = note.patient_id;
       const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
-      await audit(manager, context, caller, note, 'note.read');
-      return { version: input.version, content: contentOf(note.template, plaintext) };
+      return { version: input.version, content: noteContentOf(note.template, plaintext) };
     },
   );
 }
@@ -444,23 +447,28 @@ export async function signNote(
   context: RequestContext,
   input: { noteId: string; expectedVersion: number },
 ): Promise<NoteView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.sign', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.sign',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
-      attempt.patientId = note.patient_id;
       requireAuthor(caller, note);
       requireDraft(note);
       if (note.current_version !== input.expectedVersion) {
         throw conflict('version_conflict', `The note is at version ${note.current_version}`);
       }
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
-      const content = contentOf(note.template, plaintext);
+      const content = noteContentOf(note.template, plaintext);
       const signedAt = new Date();
       if (note.template === 'gfe') {
         const gfe = content as GfeContent;
@@ -481,7 +489,6 @@ export async function signNote(
          WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
         [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
       );
-      await audit(manager, context, caller, note, 'note.sign');
       return { ...metaOf(signed), content, addenda: [] };
     },
   );
@@ -493,16 +500,21 @@ export async function addAddendum(
   context: RequestContext,
   input: { noteId: string; text: string },
 ): Promise<AddendumView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
   return auditedAccess(
     deps.dataSource,
     context,
-    caller.practiceId,
-    { action: 'note.addendum', entityType: 'clinical_note', entityId: input.noteId },
-    async (manager, attempt) => {
+    {
+      action: 'note.addendum',
+      entityType: 'clinical_note',
+      entityId: input.noteId,
+      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      careTeam: true,
+      notFoundCode: 'note_not_found',
+    },
+    async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
-      attempt.patientId = note.patient_id;
       if (note.signed_at === null) {
         throw conflict('note_not_signed', 'Addenda follow signing; edit the draft instead');
       }
@@ -513,14 +525,13 @@ export async function addAddendum(
       }
       const plaintext = Buffer.from(input.text, 'utf8');
       const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-      const sealed = seal(dataKey, plaintext, addendumBinding(note.practice_id, id));
+      const sealed = sealAddendum(dataKey, note.practice_id, id, plaintext);
       const digest = sha256Hex(plaintext);
       const rows = await manager.query<{ signed_at: Date }[]>(
         `INSERT INTO clinical_note_addenda (id, practice_id, note_id, author_id, iv, ciphertext, auth_tag, signed_digest)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING signed_at`,
         [id, caller.practiceId, note.id, caller.userId, sealed.iv, sealed.ciphertext, sealed.authTag, digest],
       );
-      await audit(manager, context, caller, note, 'note.addendum');
       return { id, authorId: caller.userId, text: input.text, signedAt: (rows[0]?.signed_at ?? new Date()).toISOString(), signedDigest: digest };
     },
   );
@@ -532,21 +543,28 @@ export async function listPatientNotes(
   context: RequestContext,
   input: { patientId: string },
 ): Promise<NoteMeta[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   // Patients read their visits through visit summaries, which show the patient-facing part.
   requireRole(caller, NOTE_READERS);
-  return withTenant(deps.dataSource, caller.practiceId, async (manager) => {
-    await requirePatientInPractice(manager, input.patientId);
-    const rows = await manager.query<NoteRow[]>(
-      `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
-      [input.patientId],
-    );
-    await recordAudit(manager, caller.practiceId, context, {
+  return auditedAccess(
+    deps.dataSource,
+    context,
+    {
       action: 'note.list',
       entityType: 'patient',
       entityId: input.patientId,
-      patientId: input.patientId,
-    });
-    return rows.map(metaOf);
-  });
+      locatePatient: async (tx) => {
+        await requirePatientInPractice(tx, input.patientId);
+        return input.patientId;
+      },
+      careTeam: true,
+    },
+    async (manager) => {
+      const rows = await manager.query<NoteRow[]>(
+        `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
+        [input.patientId],
+      );
+      return rows.map(metaOf);
+    },
+  );
 }

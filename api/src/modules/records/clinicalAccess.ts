@@ -3,8 +3,8 @@ import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { KeyRing } from '../../crypto/keyRing.js';
 import { keyRingFromConfig } from '../../crypto/keyRing.js';
-import { AppError, forbidden, notFound, unauthorized } from '../../errors.js';
-import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import { AppError, forbidden, notFound } from '../../errors.js';
+import type { AuthContext } from '../../http/requestContext.js';
 import type { ApiServices } from '../../services.js';
 
 /** What the clinical-record services need: restricted connections and the KEKs. */
@@ -23,14 +23,6 @@ export function clinicalDepsOf(services: ApiServices): ClinicalDeps {
     keyRings.set(services.config, keyRing);
   }
   return { dataSource: services.dataSource, keyRing };
-}
-
-/** The signed-in caller; services are reached only through authenticated routes. */
-export function requireCaller(context: RequestContext): AuthContext {
-  if (context.auth === null) {
-    throw unauthorized();
-  }
-  return context.auth;
 }
 
 /** Whether the role is a licensed provider (injector or medical director). */

@@ -5,7 +5,7 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { forbidden } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from './clinicalAccess.js';
-import { requireCaller } from './clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** One access to the patient's record by someone else, as the audit trail recorded it. */
 export interface RecordAccessEntry {
@@ -29,7 +29,7 @@ export async function listOwnRecordAccess(
   context: RequestContext,
   input: { limit: number },
 ): Promise<RecordAccessEntry[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }

@@ -1,13 +1,12 @@
 import { recordAudit } from '../../audit/auditWriter.js';
 import { loadDataKey } from '../../crypto/dataKeys.js';
-import { open } from '../../crypto/envelope.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { forbidden } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { noteBodySchema } from '../notes/noteContent.js';
+import { noteContentOf, openNoteVersion } from '../notes/noteCipher.js';
 import type { NoteTemplate } from '../notes/noteContent.js';
 import type { ClinicalDeps } from './clinicalAccess.js';
-import { requireCaller } from './clinicalAccess.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** What a patient sees of one visit: what was done, decisions, and what comes next. */
 export interface VisitSummary {
@@ -53,7 +52,7 @@ interface VisitRow {
  * Audited as one `visit_summary.read` of the patient's record.
  */
 export async function listOwnVisitSummaries(deps: ClinicalDeps, context: RequestContext): Promise<VisitSummary[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }
@@ -98,13 +97,13 @@ export async function listOwnVisitSummaries(deps: ClinicalDeps, context: Request
         visit.auth_tag !== null
       ) {
         const dataKey = await loadDataKey(manager, deps.keyRing, visit.data_key_id);
-        const plaintext = open(
+        const plaintext = openNoteVersion(
           dataKey,
+          { practiceId: caller.practiceId, noteId: visit.note_id },
+          visit.signed_version,
           { iv: visit.iv, ciphertext: visit.ciphertext, authTag: visit.auth_tag },
-          { purpose: 'clinical_note_version', practiceId: caller.practiceId, recordId: visit.note_id, version: visit.signed_version },
         );
-        const body = noteBodySchema.parse({ template: visit.template, content: JSON.parse(plaintext.toString('utf8')) as unknown });
-        summary = body.content.patientSummary;
+        summary = noteContentOf(visit.template, plaintext).patientSummary;
       }
       summaries.push({
         appointmentId: visit.id,

@@ -6,7 +6,8 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { conflict, forbidden, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
-import { requireCaller, requirePatientAccess, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { requirePatientAccess, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 
 export const referralInputSchema = z.strictObject({
   recipientName: z.string().trim().min(1).max(200),
@@ -84,41 +85,50 @@ export async function requestReferral(
   context: RequestContext,
   input: { patientId: string; referral: ReferralInput },
 ): Promise<ReferralView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requireRole(caller, PROVIDER_ROLES);
-  return withTenant(dataSource, caller.practiceId, async (manager) => {
-    await requirePatientInPractice(manager, input.patientId);
-    const { referral } = input;
-    const rows = await manager.query<ReferralRow[]>(
-      `INSERT INTO referrals (practice_id, patient_id, requested_by, recipient_name, recipient_address, purpose, information_disclosed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [
-        caller.practiceId,
-        input.patientId,
-        caller.userId,
-        referral.recipientName,
-        referral.recipientAddress,
-        referral.purpose,
-        referral.informationDisclosed,
-      ],
-    );
-    const row = rows[0];
-    if (row === undefined) {
-      throw new Error('referral insert returned no row');
-    }
-    await recordAudit(manager, caller.practiceId, context, {
+  return auditedAccess(
+    dataSource,
+    context,
+    {
       action: 'referral.request',
-      entityType: 'referral',
-      entityId: row.id,
-      patientId: input.patientId,
-    });
-    return viewOf(row);
-  });
+      entityType: 'patient',
+      entityId: input.patientId,
+      createdEntityType: 'referral',
+      entityIdOf: (view) => view.id,
+      locatePatient: async (tx) => {
+        await requirePatientInPractice(tx, input.patientId);
+        return input.patientId;
+      },
+      careTeam: true,
+    },
+    async (manager) => {
+      const { referral } = input;
+      const rows = await manager.query<ReferralRow[]>(
+        `INSERT INTO referrals (practice_id, patient_id, requested_by, recipient_name, recipient_address, purpose, information_disclosed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [
+          caller.practiceId,
+          input.patientId,
+          caller.userId,
+          referral.recipientName,
+          referral.recipientAddress,
+          referral.purpose,
+          referral.informationDisclosed,
+        ],
+      );
+      const row = rows[0];
+      if (row === undefined) {
+        throw new Error('referral insert returned no row');
+      }
+      return viewOf(row);
+    },
+  );
 }
 
 /** The signed-in patient's referrals (pending ones await their decision). */
 export async function listOwnReferrals({ dataSource }: ClinicalDeps, context: RequestContext): Promise<ReferralView[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }
@@ -146,7 +156,7 @@ export async function decideReferral(
   context: RequestContext,
   input: { referralId: string; decision: 'authorize' | 'decline' },
 ): Promise<ReferralView> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   if (caller.role !== 'patient') {
     throw forbidden();
   }
@@ -188,7 +198,7 @@ export async function accountingOfDisclosures(
   context: RequestContext,
   input: { patientId: string },
 ): Promise<DisclosureEntry[]> {
-  const caller = requireCaller(context);
+  const caller = callerOf(context);
   requirePatientAccess(caller, input.patientId, DISCLOSURE_READERS);
   return withTenant(dataSource, caller.practiceId, async (manager) => {
     await requirePatientInPractice(manager, input.patientId);

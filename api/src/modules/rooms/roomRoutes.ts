@@ -7,11 +7,11 @@ import { mountRoutes } from '../../http/mountRoutes.js';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
-import { callerOf } from '../licensure/access.js';
 import { issueRoomToken } from './roomTokenService.js';
 import { decideAdmission, recordSfuRoomEvent } from './sfuRoomService.js';
 import { loadSfuServiceKey, requireSfuService } from './sfuServiceAuth.js';
 import { issueTurnCredentials } from './turnCredentials.js';
+import { callerOf } from '../../kernel/index.js';
 
 const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
 
@@ -19,7 +19,7 @@ const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
 const ROOM_PARTICIPANTS = ['patient', ...PROVIDER_ROLES] as const;
 
 /** Room tokens for the SFU and TURN credentials for the browser. */
-export function roomRoutes({ dataSource, tokens, config }: ApiServices): RouteSpec[] {
+export function roomRoutes({ dataSource, tokens, config, coordination }: ApiServices): RouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -32,7 +32,7 @@ export function roomRoutes({ dataSource, tokens, config }: ApiServices): RouteSp
         body: await issueRoomToken(dataSource, context, params.appointmentId, {
           tokens,
           ttlSeconds: config.ROOM_TOKEN_TTL_SECONDS,
-          sfuUrl: config.SFU_PUBLIC_URL ?? null,
+          placeRoom: (roomId) => coordination.placeRoom(roomId),
         }),
       }),
     }),

@@ -2,12 +2,13 @@ import type { RoomRole } from '@medspa/shared-types';
 import type { DataSource } from 'typeorm';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
-import { conflict, forbidden, notFound } from '../../errors.js';
+import { AppError, conflict, forbidden, notFound } from '../../errors.js';
+import type { RoomPlacement } from '../../coordination/coordination.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { TOKEN_AUDIENCES } from '../identity/tokens.js';
-import type { TokenService } from '../identity/tokens.js';
-import { callerOf } from '../licensure/access.js';
+import { TOKEN_AUDIENCES } from '../../auth/tokens.js';
+import type { TokenService } from '../../auth/tokens.js';
 import { ACTIVE_STATUSES, appointmentFacts } from '../scheduling/appointments.js';
+import { callerOf } from '../../kernel/index.js';
 
 export interface RoomTokenGrant {
   token: string;
@@ -15,14 +16,15 @@ export interface RoomTokenGrant {
   roomId: string;
   role: RoomRole;
   expiresAt: string;
-  /** Where to connect, when the deployment configures it (SFU_PUBLIC_URL). */
+  /** Where to connect: the room's SFU node, or SFU_PUBLIC_URL on a single node (null = same origin). */
   sfuUrl: string | null;
 }
 
 export interface RoomTokenOptions {
   tokens: TokenService;
   ttlSeconds: number;
-  sfuUrl: string | null;
+  /** Finds the room's SFU node (coordination/coordination.ts). */
+  placeRoom: (roomId: string) => Promise<RoomPlacement | null>;
 }
 
 const ACTIVE = new Set<string>(ACTIVE_STATUSES);
@@ -37,7 +39,7 @@ export async function issueRoomToken(
   dataSource: DataSource,
   context: RequestContext,
   appointmentId: string,
-  { tokens, ttlSeconds, sfuUrl }: RoomTokenOptions,
+  { tokens, ttlSeconds, placeRoom }: RoomTokenOptions,
 ): Promise<RoomTokenGrant> {
   const caller = callerOf(context);
   const decision = await withTenant(dataSource, caller.practiceId, async (manager) => {
@@ -53,7 +55,11 @@ export async function issueRoomToken(
     }
     if (!ACTIVE.has(facts.status)) return { kind: 'not_active' as const };
     await recordAudit(manager, caller.practiceId, context, { action: 'room.token_issued', ...reference });
-    return { kind: 'granted' as const, role, roomId: facts.id };
+    const admissions = await manager.query<unknown[]>(
+      'SELECT 1 FROM room_admissions WHERE appointment_id = $1 AND user_id = $2',
+      [facts.id, caller.userId],
+    );
+    return { kind: 'granted' as const, role, roomId: facts.id, admitted: admissions.length > 0 };
   });
   switch (decision.kind) {
     case 'not_found':
@@ -63,14 +69,24 @@ export async function issueRoomToken(
     case 'not_active':
       throw conflict('appointment_not_active', 'This appointment is not active');
     case 'granted': {
+      const placement = await placeRoom(decision.roomId);
+      if (placement === null) {
+        throw new AppError(503, 'media_server_unavailable', 'No video server is available right now; try again shortly');
+      }
       const token = await tokens.sign({
         audience: TOKEN_AUDIENCES.sfu,
         subject: caller.userId,
         ttlSeconds,
-        claims: { room: decision.roomId, role: decision.role, practice: caller.practiceId },
+        claims: {
+          room: decision.roomId,
+          role: decision.role,
+          practice: caller.practiceId,
+          ...(placement.nodeId === null ? {} : { node: placement.nodeId }),
+          ...(decision.admitted ? { admitted: true } : {}),
+        },
       });
       const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-      return { token, roomId: decision.roomId, role: decision.role, expiresAt, sfuUrl };
+      return { token, roomId: decision.roomId, role: decision.role, expiresAt, sfuUrl: placement.url };
     }
   }
 }

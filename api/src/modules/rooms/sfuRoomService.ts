@@ -46,6 +46,14 @@ export async function decideAdmission(
       actorRole: await roleOf(manager, request.providerUserId),
       metadata: refusal === null ? { patientUserId: request.patientUserId } : { patientUserId: request.patientUserId, reason: refusal },
     });
+    if (refusal === null) {
+      // Remembered beyond the SFU node: after a move to another node the patient walks in again.
+      await manager.query(
+        `INSERT INTO room_admissions (practice_id, appointment_id, user_id, admitted_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (appointment_id, user_id) DO NOTHING`,
+        [request.practiceId, request.appointmentId, request.patientUserId, request.providerUserId],
+      );
+    }
     return refusal === null ? { allowed: true } : { allowed: false, reason: refusal };
   });
 }
@@ -56,6 +64,15 @@ export async function recordSfuRoomEvent(dataSource: DataSource, context: Reques
     const facts = await appointmentFacts(manager, event.appointmentId);
     if (facts === null) {
       throw notFound('appointment_not_found', 'No such appointment');
+    }
+    const fresh = await manager.query<unknown[]>(
+      `INSERT INTO sfu_event_receipts (event_id, practice_id) VALUES ($1, $2)
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [event.eventId, event.practiceId],
+    );
+    if (fresh.length === 0) {
+      // A retry of an event already written (its acknowledgement was lost): nothing to add.
+      return;
     }
     await recordAudit(manager, event.practiceId, context, {
       action: event.type,

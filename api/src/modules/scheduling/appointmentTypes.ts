@@ -2,8 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
-import { callerOf } from '../licensure/access.js';
 import { labelSchema } from './inputSchemas.js';
+import { callerOf } from '../../kernel/index.js';
 
 /** What an appointment is for. A treatment is for one service and needs a current GFE clearance. */
 export const APPOINTMENT_KINDS = ['virtual_consult', 'gfe', 'follow_up', 'treatment'] as const;

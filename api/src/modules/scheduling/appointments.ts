@@ -7,7 +7,7 @@ import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
-import { callerOf, isProviderRole } from '../licensure/access.js';
+import { isProviderRole } from '../licensure/access.js';
 import { assertGfeClearance } from '../gfe/gfeService.js';
 import { getProviderProfile, requireValidLicense } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
@@ -17,6 +17,8 @@ import { isWithinWorkingHours } from './availability.js';
 import { instantSchema, timeZoneSchema } from './inputSchemas.js';
 import type { LocalDisplay } from './zonedTime.js';
 import { toLocalDisplay } from './zonedTime.js';
+import { callerOf } from '../../kernel/index.js';
+import { constraintOf, isDeadlock, isExclusionViolation } from '../../db/pgErrors.js';
 
 /** Statuses that hold the provider's time; the exclusion constraints apply to exactly these. */
 export const ACTIVE_STATUSES = ['booked', 'checked_in', 'in_progress'] as const;
@@ -28,10 +30,6 @@ export const BOOKING_STAFF: readonly Role[] = ['front_desk', 'admin', 'injector'
 /** Roles that see every appointment of the practice (injectors see their own schedule). */
 export const SCHEDULE_READERS: readonly Role[] = ['front_desk', 'admin', 'medical_director'];
 
-/** PostgreSQL exclusion_violation (Appendix A, "Class 23 — Integrity Constraint Violation"). */
-const EXCLUSION_VIOLATION = '23P01';
-/** PostgreSQL deadlock_detected (Appendix A, "Class 40 — Transaction Rollback"). */
-const DEADLOCK_DETECTED = '40P01';
 /**
  * Two transactions inserting overlapping rows at the same instant can each wait for the
  * other's exclusion check; PostgreSQL then aborts one of them with deadlock_detected.
@@ -153,17 +151,6 @@ function toAppointment(row: AppointmentRow): Appointment {
   };
 }
 
-function sqlStateOf(error: unknown): unknown {
-  const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  return (driverError as { code?: unknown }).code;
-}
-
-function constraintOf(error: unknown): string | undefined {
-  const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  const constraint = (driverError as { constraint?: unknown }).constraint;
-  return typeof constraint === 'string' ? constraint : undefined;
-}
-
 /** The row an `UPDATE ... RETURNING` changed, audited as `action` in the same transaction. */
 async function auditedChange(
   manager: EntityManager,
@@ -201,10 +188,10 @@ async function guardedWrite<T>(manager: EntityManager, providerId: string, write
       await manager.query('RELEASE SAVEPOINT appointment_write');
       return result;
     } catch (error) {
-      const sqlState = sqlStateOf(error);
-      if (sqlState !== EXCLUSION_VIOLATION && sqlState !== DEADLOCK_DETECTED) throw error;
+      const deadlock = isDeadlock(error);
+      if (!deadlock && !isExclusionViolation(error)) throw error;
       await manager.query('ROLLBACK TO SAVEPOINT appointment_write');
-      if (sqlState === DEADLOCK_DETECTED) {
+      if (deadlock) {
         if (attempt < MAX_WRITE_ATTEMPTS) {
           await setTimeout(DEADLOCK_BACKOFF_MS * attempt * (0.5 + Math.random()));
           continue;

@@ -1,5 +1,5 @@
 /**
- * Dedicated E2EE worker entry (house style rule 8: the worker has its own entry). Encrypts
+ * Dedicated E2EE worker entry (house rule 8, docs/house-rules.md: the worker has its own entry). Encrypts
  * our outgoing encoded frames with our current sender key and decrypts each remote
  * participant's frames with the key their trailer names. Frames that fail are dropped,
  * never passed on, so nobody ever sees garbled or unencrypted media. Nothing here logs

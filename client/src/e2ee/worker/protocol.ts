@@ -1,5 +1,5 @@
 /**
- * Message contract between the page and the dedicated E2EE worker (house style rule 8).
+ * Message contract between the page and the dedicated E2EE worker (house rule 8, docs/house-rules.md).
  * Every message is a `kind` union; the worker validates what it receives at runtime too,
  * because a worker's message port is an input boundary.
  */

@@ -1,5 +1,8 @@
 import type { types } from 'mediasoup';
+import { assertWithinLimits } from '../../media/mediaLimits.js';
+import type { MediaObjectKind } from '../../media/mediaLimits.js';
 import { roomEvent } from '../PeerSession.js';
+import type { PeerSession } from '../PeerSession.js';
 import { SignalingError } from '../SignalingError.js';
 import type { HandlerMap } from './types.js';
 
@@ -16,13 +19,19 @@ type MediaEvent =
   | 'resumeConsumer'
   | 'setPreferredLayers';
 
+function assertRoomFor(session: PeerSession, kind: MediaObjectKind): void {
+  assertWithinLimits(session.services.limits, kind, session.peer.mediaCounts, session.room.mediaCounts);
+}
+
 /**
  * WebRTC media requests of an admitted peer. There is deliberately no request that records,
  * pipes or taps media: the SFU only forwards encrypted frames between participants.
  */
 export const mediaHandlers: HandlerMap<MediaEvent> = {
-  createTransport: async ({ peer, room, services }, { direction }) => {
+  createTransport: async (session, { direction }) => {
+    const { peer, room, services } = session;
     peer.assertAdmitted();
+    assertRoomFor(session, 'transport');
     const transport = await room.router.createWebRtcTransport({
       listenInfos: services.listenInfos,
       enableUdp: true,
@@ -60,6 +69,7 @@ export const mediaHandlers: HandlerMap<MediaEvent> = {
       // must declare it; the E2EE end-to-end test proves what actually reaches the server.
       throw new SignalingError('e2ee_required', 'Media must be end-to-end encrypted');
     }
+    assertRoomFor(session, 'producer');
     const transport = peer.transport(transportId);
     if (transport.appData.direction !== 'send') {
       throw new SignalingError('transport_not_found', 'Produce on a send transport');
@@ -80,8 +90,10 @@ export const mediaHandlers: HandlerMap<MediaEvent> = {
     return Promise.resolve({});
   },
 
-  consume: async ({ peer, room }, { transportId, producerId, rtpCapabilities }) => {
+  consume: async (session, { transportId, producerId, rtpCapabilities }) => {
+    const { peer, room } = session;
     peer.assertAdmitted();
+    assertRoomFor(session, 'consumer');
     const transport = peer.transport(transportId);
     if (transport.appData.direction !== 'recv') {
       throw new SignalingError('transport_not_found', 'Consume on a receive transport');

@@ -16,7 +16,7 @@ function enter(room: Room, peer: Peer): JoinResult {
 
 /**
  * Waiting room flow: providers enter directly; a patient waits until a provider admits them,
- * unless they were admitted earlier in this room's life (reconnect after a drop).
+ * unless they were admitted earlier (reconnect after a drop, or a room moved between nodes).
  */
 export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'leave'> = {
   join: (session) => {
@@ -27,7 +27,9 @@ export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'le
     }
     const firstJoin = peer.state === 'lobby';
     if (firstJoin) session.services.report(roomEvent(session, 'room.join'));
-    if (peer.role === 'provider' || room.wasAdmitted(peer.userId)) {
+    // `admitted` in the token: the API recorded an earlier admission (e.g. before the room
+    // moved to this node), so the patient does not wait to be admitted twice.
+    if (peer.role === 'provider' || room.wasAdmitted(peer.userId) || session.claims.admitted === true) {
       return Promise.resolve(enter(room, peer));
     }
     peer.markWaiting();

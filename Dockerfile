@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the API and the SFU (select with the command); the built client is served
 # by the API container's static stage or any CDN. Build from the repository root:
-#   docker build -f infra/Dockerfile -t medspa .
+#   docker build -t medspa .
 
 FROM node:20-bookworm AS build
 WORKDIR /src
