@@ -79,6 +79,22 @@ export const AUDIT_ACTIONS = [
   'user.enable',
   'auth.email_verified',
   'appointment.notice_sent',
+  // The chart (issue 9).
+  'intake.read',
+  'intake.write',
+  'treatment.read',
+  'treatment.write',
+  'treatment.list',
+  'gfe_validity.read',
+  'gfe_validity.write',
+  'chart_review.settings_read',
+  'chart_review.settings_write',
+  'chart_review.list',
+  'chart_review.decide',
+  'adverse_event.file',
+  'adverse_event.list',
+  'adverse_event.close',
+  'timeline.read',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -32,6 +32,7 @@
 import type { RouteSpec } from '../../src/http/route.js';
 import { AUDIT_ROUTE_SAMPLES } from '../audit/routeSamples.js';
 import { CARE_TEAM_ROUTE_SAMPLES } from '../careteam/routeSamples.js';
+import { CHART_ROUTE_SAMPLES } from '../chart/routeSamples.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
@@ -70,6 +71,8 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   ...AUDIT_ROUTE_SAMPLES,
   // Care team and break-glass: api/test/careteam/routeSamples.ts.
   ...CARE_TEAM_ROUTE_SAMPLES,
+  // Chart: api/test/chart/routeSamples.ts.
+  ...CHART_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------
   'GET /health': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /ready': { crossTenant: 'none', ownTenantStatuses: [200] },

@@ -26,6 +26,9 @@ export interface Appointment {
   confirmedState: string | null;
   local: LocalDisplay;
   joinPath: string;
+  /** On schedule reads (the API audits the name read). */
+  patientName?: string;
+  providerName?: string;
 }
 
 export interface AppointmentType {

@@ -16,6 +16,11 @@ const ComplianceConsole = lazy(() => import('../compliance/ComplianceConsole.js'
 const AdminConsole = lazy(() => import('../admin/AdminConsole.js'));
 const ProviderDisclosure = lazy(() => import('../public/ProviderDisclosure.js'));
 const PatientOnboarding = lazy(() => import('../public/PatientOnboarding.js'));
+const PatientChart = lazy(() => import('../chart/PatientChart.js'));
+const TreatmentScreen = lazy(() => import('../chart/TreatmentScreen.js'));
+const ChartReview = lazy(() => import('../chart/ChartReview.js'));
+const AdverseEvents = lazy(() => import('../chart/AdverseEvents.js'));
+const ExamRules = lazy(() => import('../chart/ExamRules.js'));
 
 /** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
 const IDLE_LOGOFF_MS = 15 * 60 * 1000;
@@ -39,8 +44,17 @@ function useIdleLogoff(user: SessionUser | null): void {
 
 const NAV: Record<string, { path: string; label: string }[]> = {
   patient: [{ path: '/', label: 'My visits' }],
-  injector: [{ path: '/', label: 'Schedule' }],
-  medical_director: [{ path: '/', label: 'Schedule' }],
+  injector: [
+    { path: '/', label: 'Schedule' },
+    { path: '/review', label: 'My reviewed charts' },
+    { path: '/adverse-events', label: 'Adverse events' },
+  ],
+  medical_director: [
+    { path: '/', label: 'Schedule' },
+    { path: '/review', label: 'Chart review' },
+    { path: '/adverse-events', label: 'Adverse events' },
+    { path: '/exam-rules', label: 'Good Faith Exam rules' },
+  ],
   compliance_officer: [{ path: '/', label: 'Audit' }],
   admin: [{ path: '/', label: 'Administration' }],
   front_desk: [{ path: '/', label: 'Schedule' }],
@@ -86,6 +100,15 @@ function Screen({ user, path }: { user: SessionUser; path: string }) {
     const appointmentId = visit.appointmentId ?? '';
     if (user.role === 'patient') return <PatientJoin appointmentId={appointmentId} />;
     if (provider) return <ProviderVisit appointmentId={appointmentId} />;
+  }
+  if (provider) {
+    const chart = matchPath('/patients/:patientId', path);
+    if (chart !== null) return <PatientChart patientId={chart.patientId ?? ''} />;
+    const treatment = matchPath('/treatments/visit/:appointmentId', path);
+    if (treatment !== null) return <TreatmentScreen appointmentId={treatment.appointmentId ?? ''} />;
+    if (path === '/review') return <ChartReview />;
+    if (path === '/adverse-events') return <AdverseEvents />;
+    if (path === '/exam-rules') return <ExamRules />;
   }
   switch (user.role) {
     case 'patient':

@@ -77,6 +77,21 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'user.enable': 'Re-enabled a user',
   'auth.email_verified': 'Confirmed an email address',
   'appointment.notice_sent': 'Was sent a visit email',
+  'intake.read': 'Viewed an intake form',
+  'intake.write': 'Filled in an intake form',
+  'treatment.read': 'Viewed a treatment record',
+  'treatment.write': 'Recorded a treatment',
+  'treatment.list': 'Listed treatment records',
+  'gfe_validity.read': 'Viewed the Good Faith Exam rules',
+  'gfe_validity.write': 'Changed the Good Faith Exam rules',
+  'chart_review.settings_read': 'Viewed chart review settings',
+  'chart_review.settings_write': 'Changed chart review settings',
+  'chart_review.list': 'Viewed the chart review queue',
+  'chart_review.decide': 'Reviewed a chart',
+  'adverse_event.file': 'Filed an adverse event report',
+  'adverse_event.list': 'Viewed adverse event reports',
+  'adverse_event.close': 'Closed an adverse event report',
+  'timeline.read': 'Viewed a patient timeline',
 };
 
 /** A staff-facing label for any action code. */

@@ -11,6 +11,7 @@ import { BookingFlow, providerName, visitTypeName } from './BookingFlow.js';
 import { formatWhen } from './localDay.js';
 import { PlainError } from './PlainError.js';
 import { AccessHistory, VisitSummaries } from './PatientRecords.js';
+import { ReferralConsent } from './ReferralConsent.js';
 
 const DAY_MS = 86_400_000;
 /** How far ahead "Your visits" lists (the API lists at most 62 days at a time). */
@@ -149,6 +150,7 @@ export default function PatientHome() {
     <div className="stack">
       <h1>My visits</h1>
       <Upcoming />
+      <ReferralConsent />
       <VisitSummaries />
       <AccessHistory />
     </div>

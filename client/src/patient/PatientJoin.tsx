@@ -12,6 +12,7 @@ import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } fro
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
 import { FollowUpPanel } from './FollowUpPanel.js';
 import { formatWhen } from './localDay.js';
+import { IntakeForm } from './IntakeForm.js';
 
 type Step = 'consent' | 'check_in' | 'precheck' | 'room';
 
@@ -160,6 +161,7 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
       <h1>
         {visit.kind === 'follow_up' ? 'Follow-up visit' : visit.kind === 'gfe' ? 'Good Faith Exam' : 'Virtual consult'} · {formatWhen(visit.startsAt)}
       </h1>
+      {visit.kind === 'gfe' && step !== 'room' && <IntakeForm patientId={user.id} />}
       <ol className="steps" aria-label="Steps">
         {(['consent', 'check_in', 'precheck', 'room'] as const).map((name) => (
           <li key={name} aria-current={step === name ? 'step' : undefined}>

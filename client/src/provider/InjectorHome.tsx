@@ -1,14 +1,24 @@
-/** Provider schedule: today's and upcoming visits with a link into each visit room. */
+/** Provider schedule: today's and upcoming visits with who they are with and where to go next. */
 import { api, sessionUser } from '../api/http.js';
 import type { Appointment } from '../api/types.js';
-import { navigate } from '../app/router.js';
-import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
+import { AppLink } from '../chart/Link.js';
+import { formatWhen, statusName, visitName } from '../chart/labels.js';
+import { ErrorMessage, Section, useAsync } from '../ui/components.js';
 
 const DAY_MS = 86_400_000;
+
+/** What the provider does next with a visit: in-person treatments are charted, the rest are video rooms. */
+function VisitAction({ appointment, clinician }: { appointment: Appointment; clinician: boolean }) {
+  if (appointment.kind === 'treatment') {
+    return clinician ? <AppLink to={`/treatments/visit/${appointment.id}`}>Record treatment</AppLink> : null;
+  }
+  return <AppLink to={appointment.joinPath}>Open visit room</AppLink>;
+}
 
 /** The provider's schedule screen. */
 export default function InjectorHome() {
   const user = sessionUser();
+  const clinician = user?.role === 'injector' || user?.role === 'medical_director';
   const now = Date.now();
   const from = new Date(now - DAY_MS / 2).toISOString();
   const to = new Date(now + 14 * DAY_MS).toISOString();
@@ -23,39 +33,45 @@ export default function InjectorHome() {
       <Section title="Upcoming visits">
         <ErrorMessage error={schedule.error} />
         {appointments.length === 0 && !schedule.loading && <p>No visits in the next two weeks.</p>}
-        <table>
-          <caption className="sr-only">Visits, earliest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Type</th>
-              <th scope="col">Patient location</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {appointments.map((appointment) => (
-              <tr key={appointment.id}>
-                <td>{formatInstant(appointment.startsAt)}</td>
-                <td>{appointment.kind.replace('_', ' ')}</td>
-                <td>{appointment.confirmedState ?? appointment.patientState}</td>
-                <td>
-                  <a
-                    href={appointment.joinPath}
-                    onClick={(event) => {
-                      event.preventDefault();
-                      navigate(appointment.joinPath);
-                    }}
-                  >
-                    Open visit room
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        {appointments.length > 0 && (
+          <div className="table-scroll">
+            <table className="schedule">
+              <caption className="sr-only">Visits, earliest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Patient</th>
+                  <th scope="col">Visit</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {appointments.map((appointment) => (
+                  <tr key={appointment.id} data-testid="schedule-row">
+                    <td>{formatWhen(appointment.startsAt)}</td>
+                    <td>
+                      {clinician ? (
+                        <AppLink to={`/patients/${appointment.patientId}`}>{appointment.patientName ?? 'Patient'}</AppLink>
+                      ) : (
+                        (appointment.patientName ?? 'Patient')
+                      )}
+                      <br />
+                      <small className="muted">located in {appointment.confirmedState ?? appointment.patientState}</small>
+                    </td>
+                    <td>{visitName(appointment.kind, appointment.serviceCode)}</td>
+                    <td>{statusName(appointment.status)}</td>
+                    <td>
+                      <VisitAction appointment={appointment} clinician={clinician} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </Section>
     </div>
   );

@@ -10,6 +10,9 @@ import { PreCheck } from '../room/PreCheck.js';
 import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
 import { ErrorMessage, Section, errorText, useAsync } from '../ui/components.js';
 import { NotesPanel } from './NotesPanel.js';
+import { IntakePanel } from './IntakePanel.js';
+import { AppLink } from '../chart/Link.js';
+import { visitName } from '../chart/labels.js';
 
 function Photo({ photo, label }: { photo: PhotoMeta | null; label: string }) {
   const url = usePhotoUrl(photo?.id ?? null);
@@ -78,7 +81,9 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           <ul className="list" data-testid="waiting-list">
             {state.waiting.map((peer) => (
               <li key={peer.peerId}>
-                <span>Patient waiting since {new Date(peer.waitingSince).toLocaleTimeString()}</span>
+                <span>
+                  {appointment.patientName ?? 'Patient'} waiting since {new Date(peer.waitingSince).toLocaleTimeString()}
+                </span>
                 <button
                   type="button"
                   onClick={() => {
@@ -106,6 +111,7 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           <VideoTile stream={localStream} label="You" muted />
         </div>
         <div className="side-panel">
+          {appointment.kind === 'gfe' && <IntakePanel patientId={appointment.patientId} />}
           <NotesPanel appointment={appointment} />
           {appointment.kind === 'follow_up' && <PhotoComparison appointment={appointment} />}
         </div>
@@ -135,8 +141,10 @@ export default function ProviderVisit({ appointmentId }: { appointmentId: string
   return (
     <div className="stack">
       <h1>
-        {visit.kind.replace('_', ' ')} · {new Date(visit.startsAt).toLocaleString()} · patient in {visit.confirmedState ?? visit.patientState}
+        {visitName(visit.kind, visit.serviceCode)} · {visit.patientName ?? 'Patient'} · {new Date(visit.startsAt).toLocaleString()} · in{' '}
+        {visit.confirmedState ?? visit.patientState}
       </h1>
+      <AppLink to={`/patients/${visit.patientId}`}>Open patient chart</AppLink>
       {localStream === null ? (
         <Section title="Device and network check">
           <PreCheck onReady={setLocalStream} />

@@ -67,7 +67,11 @@ export async function scheduleFollowUp(
     const treatment = await loadAppointment(manager, input.treatmentAppointmentId);
     requireTreatmentAccess(caller, treatment, BOOKING_STAFF);
     if (treatment.kind !== 'treatment') {
-      throw badRequest('not_a_treatment', 'Follow-ups are scheduled after a treatment appointment');
+      // A Good Faith Exam clears a service; the follow-up belongs to the treatment that follows.
+      throw badRequest(
+        'not_a_treatment',
+        'Follow-ups are booked from an in-person treatment: record the treatment, then book its follow-up from the treatment record',
+      );
     }
     requireNotCancelled(treatment);
     if (new Date(input.startsAt).getTime() < treatment.endsAt.getTime()) {

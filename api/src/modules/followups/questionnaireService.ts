@@ -37,7 +37,8 @@ export interface QuestionnaireView {
 /** Pain this high, infection or vascular warning signs are flagged for a provider. */
 const URGENT_PAIN_SCORE = 8;
 
-function needsUrgentReview(answers: SymptomAnswers): boolean {
+/** Whether answers should bring a provider in before the scheduled follow-up. */
+export function needsUrgentReview(answers: SymptomAnswers): boolean {
   return answers.visionOrSkinColourChanges || answers.infectionSigns || answers.painScore >= URGENT_PAIN_SCORE;
 }
 

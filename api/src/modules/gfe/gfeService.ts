@@ -5,6 +5,7 @@ import type { GfeOutcome, ServiceAssessment } from '../notes/noteContent.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { requirePatientInPractice } from '../records/clinicalAccess.js';
 import { auditedAccess } from '../../kernel/index.js';
+import { clearanceHolds, effectiveClearance } from './gfeValidity.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -104,23 +105,36 @@ export interface ClearanceQuery {
   serviceCode: string;
   /** When the treatment takes place: the clearance must still hold then. */
   at: Date;
+  /** Where the patient is (the visit's state): picks the medical director's validity rule. */
+  state?: string | null;
 }
 
 /**
  * Refuses (409 `gfe_clearance_required`) unless the patient's latest Good Faith Exam
- * decision for the service is a clearance that has not expired at `at`. Call it inside
- * the booking transaction (tenant-scoped manager) so the check and the booking commit
- * together.
+ * decision for the service is a clearance that still holds at `at` under the practice's
+ * validity rule for the patient's state (gfeValidity.ts; without a rule, the exam's own
+ * expiry). Call it inside the booking or treatment transaction (tenant-scoped manager) so
+ * the check and the write commit together.
  */
 export async function assertGfeClearance(manager: EntityManager, query: ClearanceQuery): Promise<void> {
-  const rows = await manager.query<{ outcome: GfeOutcome; expires_at: Date | null }[]>(
-    `SELECT outcome, expires_at FROM gfe_outcomes
+  const rows = await manager.query<{ outcome: GfeOutcome; decided_at: Date; expires_at: Date | null }[]>(
+    `SELECT outcome, decided_at, expires_at FROM gfe_outcomes
      WHERE patient_id = $1 AND service_code = $2 AND decided_at <= now()
      ORDER BY decided_at DESC, id LIMIT 1`,
     [query.patientId, query.serviceCode],
   );
   const latest = rows[0];
-  if (latest?.outcome !== 'cleared' || latest.expires_at === null || latest.expires_at <= query.at) {
+  const holds =
+    latest?.outcome === 'cleared' &&
+    clearanceHolds(
+      await effectiveClearance(
+        manager,
+        { patientId: query.patientId, serviceCode: query.serviceCode, decidedAt: latest.decided_at, expiresAt: latest.expires_at },
+        query.state ?? null,
+      ),
+      query.at,
+    );
+  if (!holds) {
     throw new AppError(
       409,
       'gfe_clearance_required',

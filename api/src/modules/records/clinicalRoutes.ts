@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
+import { chartRoutes } from '../chart/chartRoutes.js';
 import { disclosureRoutes } from '../disclosure/disclosureRoutes.js';
 import { followUpRoutes } from '../followups/followUpRoutes.js';
 import { gfeRoutes } from '../gfe/gfeRoutes.js';
@@ -18,5 +19,6 @@ export function clinicalRoutes(services: ApiServices): RouteSpec[] {
     ...referralRoutes(services),
     ...kpiRoutes(services),
     ...disclosureRoutes(services),
+    ...chartRoutes(services),
   ];
 }

@@ -103,6 +103,9 @@ export interface Appointment {
   local: LocalDisplay;
   /** Client path of the visit room (the confirmation's join link). */
   joinPath: string;
+  /** Who the visit is with, on schedule reads (the read is audited with `patient_name`). */
+  patientName?: string;
+  providerName?: string;
 }
 
 interface AppointmentRow {
@@ -271,7 +274,7 @@ export async function bookAppointmentIn(
   const endsAt = new Date(startsAt.getTime() + type.durationMinutes * MINUTE_MS);
   await requireWorkingTime(manager, input.providerId, startsAt, endsAt);
   if (type.kind === 'treatment' && type.serviceCode !== null) {
-    await assertGfeClearance(manager, { patientId, serviceCode: type.serviceCode, at: startsAt });
+    await assertGfeClearance(manager, { patientId, serviceCode: type.serviceCode, at: startsAt, state: input.patientState });
   }
   await requireValidLicense(manager, {
     providerId: input.providerId,
@@ -416,7 +419,12 @@ export async function rescheduleAppointmentIn(
   const patientTimeZone = input.patientTimeZone ?? current.patient_time_zone;
   await requireWorkingTime(manager, current.provider_id, startsAt, endsAt);
   if (current.kind === 'treatment' && current.service_code !== null) {
-    await assertGfeClearance(manager, { patientId: current.patient_id, serviceCode: current.service_code, at: startsAt });
+    await assertGfeClearance(manager, {
+      patientId: current.patient_id,
+      serviceCode: current.service_code,
+      at: startsAt,
+      state: patientState,
+    });
   }
   await requireValidLicense(manager, { providerId: current.provider_id, state: patientState, startsAt, endsAt, patientTimeZone });
   const result = await guardedWrite(manager, current.provider_id, () =>
@@ -533,6 +541,21 @@ export async function closeAppointment(
   return auditedChange(manager, context, outcome === 'completed' ? 'appointment.complete' : 'appointment.no_show', result);
 }
 
+/** Display names of users of the current tenant, by id. */
+async function namesOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await manager.query<{ id: string; name: string }[]>(
+    `SELECT id, given_name || ' ' || family_name AS name FROM users WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+function withNames(appointment: Appointment, names: ReadonlyMap<string, string>): Appointment {
+  return { ...appointment, patientName: names.get(appointment.patientId) ?? '', providerName: names.get(appointment.providerId) ?? '' };
+}
+
 /** One appointment, for someone entitled to it; the read is audited. */
 export async function getAppointment(manager: EntityManager, context: RequestContext, appointmentId: string): Promise<Appointment> {
   const caller = callerOf(context);
@@ -540,13 +563,15 @@ export async function getAppointment(manager: EntityManager, context: RequestCon
   const row = rows[0];
   if (row === undefined) throw notFound('appointment_not_found', 'No such appointment');
   requireAppointmentAccess(caller, row, SCHEDULE_READERS);
+  const names = await namesOf(manager, [row.patient_id, row.provider_id]);
   await recordAudit(manager, caller.practiceId, context, {
     action: 'appointment.read',
     entityType: 'appointment',
     entityId: row.id,
     patientId: row.patient_id,
+    metadata: { patient_name: true },
   });
-  return toAppointment(row);
+  return withNames(toAppointment(row), names);
 }
 
 /** Longest window one schedule listing covers, and the most rows it returns. */
@@ -582,15 +607,18 @@ export async function listAppointments(manager: EntityManager, context: RequestC
      ORDER BY starts_at, id LIMIT ${MAX_LIST_ROWS}`,
     [from, to, patientId, providerId],
   );
+  const names = await namesOf(manager, rows.flatMap((row) => [row.patient_id, row.provider_id]));
   for (const row of rows) {
     await recordAudit(manager, caller.practiceId, context, {
       action: 'appointment.list',
       entityType: 'appointment',
       entityId: row.id,
       patientId: row.patient_id,
+      // The listing shows the patient's name: recorded so the read is accounted for.
+      metadata: { patient_name: true },
     });
   }
-  return rows.map(toAppointment);
+  return rows.map((row) => withNames(toAppointment(row), names));
 }
 
 /** The facts admission needs about an appointment, read in the caller's transaction. */
