@@ -22,6 +22,7 @@ import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUp
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
+import { onboardingRoutes } from './modules/identity/onboardingRoutes.js';
 import { createTokenService } from './modules/identity/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
@@ -63,6 +64,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const routes: RouteSpec[] = [
     ...healthRoutes(services),
     ...identityRoutes(services),
+    ...onboardingRoutes(services),
     ...licensureRoutes(services),
     ...schedulingRoutes(services),
     ...appointmentRoutes(services),

@@ -90,6 +90,8 @@ const configSchema = z.object({
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
   /** Where people open the app: links in emails (invites, resets, join links) start with it. */
   PUBLIC_APP_URL: z.url().default('http://127.0.0.1:8080'),
+  /** Lifetime of the first-run setup link printed at start while no practice exists. */
+  SETUP_TOKEN_TTL_SECONDS: positiveInt.max(7 * 86_400).default(24 * 3600),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

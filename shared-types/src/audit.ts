@@ -58,6 +58,14 @@ export const AUDIT_ACTIONS = [
   'room.admit',
   'room.admit_refused',
   'room.e2ee_state',
+  'practice.setup',
+  'user.invite',
+  'user.invite_accepted',
+  'auth.password_changed',
+  'auth.password_reset_requested',
+  'auth.password_reset',
+  'auth.recovery_codes_issued',
+  'auth.recovery_code_used',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

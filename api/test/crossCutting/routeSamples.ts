@@ -32,6 +32,7 @@
 import type { RouteSpec } from '../../src/http/route.js';
 import { AUDIT_ROUTE_SAMPLES } from '../audit/routeSamples.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
+import { IDENTITY_ROUTE_SAMPLES } from '../identity/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
 import type { TenantFixture } from './world.js';
@@ -67,6 +68,8 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   ...SCHEDULING_ROUTE_SAMPLES,
   // Audit trail: api/test/audit/routeSamples.ts.
   ...AUDIT_ROUTE_SAMPLES,
+  // Onboarding (setup, invites, passwords, recovery codes): api/test/identity/routeSamples.ts.
+  ...IDENTITY_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------
   'GET /health': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /ready': { crossTenant: 'none', ownTenantStatuses: [200] },
