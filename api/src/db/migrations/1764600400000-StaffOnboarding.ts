@@ -53,9 +53,9 @@ export class StaffOnboarding1764600400000 implements MigrationInterface {
         END IF;
         SELECT * INTO t FROM setup_tokens WHERE token_hash = p_hash;
         IF NOT FOUND THEN RETURN 'token_invalid'; END IF;
-        IF EXISTS (SELECT 1 FROM practices) THEN RETURN 'practice_exists'; END IF;
         IF t.used_at IS NOT NULL THEN RETURN 'token_used'; END IF;
         IF t.expires_at <= now() THEN RETURN 'token_expired'; END IF;
+        IF EXISTS (SELECT 1 FROM practices) THEN RETURN 'practice_exists'; END IF;
         IF p_consume THEN
           UPDATE setup_tokens SET used_at = now() WHERE id = t.id;
         END IF;
