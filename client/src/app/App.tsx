@@ -14,6 +14,9 @@ const ProviderVisit = lazy(() => import('../provider/ProviderVisit.js'));
 const ComplianceConsole = lazy(() => import('../compliance/ComplianceConsole.js'));
 const AdminConsole = lazy(() => import('../admin/AdminConsole.js'));
 const ProviderDisclosure = lazy(() => import('../public/ProviderDisclosure.js'));
+const AccountSettings = lazy(() => import('../account/AccountSettings.js'));
+const MyProfile = lazy(() => import('../provider/MyProfile.js'));
+const AccountLinks = lazy(() => import('../account/AccountLinks.js'));
 
 /** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
 const IDLE_LOGOFF_MS = 15 * 60 * 1000;
@@ -37,8 +40,8 @@ function useIdleLogoff(user: SessionUser | null): void {
 
 const NAV: Record<string, { path: string; label: string }[]> = {
   patient: [{ path: '/', label: 'My visits' }],
-  injector: [{ path: '/', label: 'Schedule' }],
-  medical_director: [{ path: '/', label: 'Schedule' }],
+  injector: [{ path: '/', label: 'Schedule' }, { path: '/my-profile', label: 'My profile and hours' }],
+  medical_director: [{ path: '/', label: 'Schedule' }, { path: '/my-profile', label: 'My profile and hours' }],
   compliance_officer: [{ path: '/', label: 'Audit' }],
   admin: [{ path: '/', label: 'Administration' }],
   front_desk: [{ path: '/', label: 'Schedule' }],
@@ -53,7 +56,7 @@ function Shell({ user, children }: { user: SessionUser; children: ReactNode }) {
       <header className="topbar">
         <span className="brand">Medspa telehealth</span>
         <nav aria-label="Main">
-          {(NAV[user.role] ?? []).map((item) => (
+          {[...(NAV[user.role] ?? []), { path: '/account', label: 'My account' }].map((item) => (
             <a
               key={item.path}
               href={item.path}
@@ -80,6 +83,8 @@ function Shell({ user, children }: { user: SessionUser; children: ReactNode }) {
 function Screen({ user, path }: { user: SessionUser; path: string }) {
   const visit = matchPath('/visit/:appointmentId', path);
   const provider = user.role === 'injector' || user.role === 'medical_director';
+  if (path === '/account') return <AccountSettings />;
+  if (path === '/my-profile' && provider) return <MyProfile />;
   if (visit !== null) {
     const appointmentId = visit.appointmentId ?? '';
     if (user.role === 'patient') return <PatientJoin appointmentId={appointmentId} />;
@@ -121,6 +126,16 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p role="status">Loading…</p>}>
           <ProviderDisclosure slug={disclosure.slug ?? ''} />
+        </Suspense>
+      </main>
+    );
+  }
+  // Links from the setup console message and from emails: they work signed in or not.
+  if (['/setup', '/invite', '/reset-password'].includes(path) || (path === '/forgot-password' && user === null)) {
+    return (
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <AccountLinks path={path} />
         </Suspense>
       </main>
     );
