@@ -2,7 +2,8 @@
  * Plain words for the values the API speaks in codes (issue 8: no codes, ids or zone ids
  * on screen). One place, so every screen says "Good Faith Exam", never "gfe".
  */
-import { TIME_ZONE_CHOICES, timeZoneLabel } from '@medspa/shared-types';
+// The file alone, not the package index: that would pull zod into the browser bundle.
+import { TIME_ZONE_CHOICES, timeZoneLabel } from '@medspa/shared-types/dist/timeZones.js';
 
 export { TIME_ZONE_CHOICES, timeZoneLabel };
 
