@@ -101,7 +101,7 @@ function Team() {
         </table>
       </div>
       <form
-        className="filters"
+        className="form-grid"
         aria-label="Invite a team member"
         onSubmit={(event) => {
           event.preventDefault();

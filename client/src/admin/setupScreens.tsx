@@ -51,7 +51,7 @@ export function ProfileEditor({ profile, onSaved }: { profile: Profile; onSaved:
   });
   return (
     <form
-      className="filters"
+      className="form-grid"
       aria-label={`Profile of ${profile.givenName} ${profile.familyName}`}
       onSubmit={(event) => {
         event.preventDefault();
@@ -126,7 +126,7 @@ export function Licenses({ provider, canEdit }: { provider: Profile; canEdit: bo
       </ul>
       {canEdit && (
         <form
-          className="filters"
+          className="form-grid"
           aria-label="Add a license"
           onSubmit={(event) => {
             event.preventDefault();
@@ -303,7 +303,7 @@ export function TimeOff({ provider }: { provider: Profile }) {
       </ul>
       {periods.data?.length === 0 && <p className="muted">No time off planned.</p>}
       <form
-        className="filters"
+        className="form-grid"
         aria-label="Add time off"
         onSubmit={(event) => {
           event.preventDefault();
@@ -372,7 +372,7 @@ export function VisitTypes() {
       </ul>
       {types.data?.length === 0 && <p className="muted">No visit types yet.</p>}
       <form
-        className="filters"
+        className="form-grid"
         aria-label="Add a visit type"
         onSubmit={(event) => {
           event.preventDefault();
@@ -474,7 +474,7 @@ export function ConsentDocuments() {
         </div>
       )}
       <form
-        className="filters"
+        className="form-grid"
         aria-label="Write a new version"
         onSubmit={(event) => {
           event.preventDefault();

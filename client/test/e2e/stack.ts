@@ -71,15 +71,20 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+export interface StackOptions {
+  /** Extra API environment, e.g. SMTP_URL of a test SMTP server (api/test/support/smtpCapture.ts). */
+  apiEnv?: Record<string, string>;
+}
+
 /** Starts API, SFU and client server wired to each other. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The SFU signs its calls to the API with its own key; the API trusts only its public half.
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = `e2e-sfu-${Date.now().toString(36)}`;
   const sfuPrivateJwk = JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' });
   const sfuPublicJwk = JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'ES256' });
 
-  const test = await startTestApi({ SFU_SERVICE_PUBLIC_JWK: sfuPublicJwk, LOG_LEVEL: 'warn' });
+  const test = await startTestApi({ SFU_SERVICE_PUBLIC_JWK: sfuPublicJwk, LOG_LEVEL: 'warn', ...options.apiEnv });
   const apiServer: Server = createServer(test.api.app);
   await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
