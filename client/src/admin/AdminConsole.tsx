@@ -143,6 +143,7 @@ function Providers() {
           <summary>
             {provider.givenName} {provider.familyName}, {provider.credential}
             {provider.specialties.length > 0 ? ` · ${provider.specialties.join(', ')}` : ''}
+            <span className="muted"> (open to edit profile, licenses and hours)</span>
           </summary>
           <ProviderSetup provider={provider} canEditLicenses onSaved={providers.reload} />
         </details>

@@ -408,12 +408,13 @@ export function ConsentDocuments() {
   const draft = useAction(async () => {
     const created = await api<ConsentDoc>('POST', '/v1/consent-documents', form);
     setPreview(created);
+    // The draft is saved: the form is free for the next document.
+    setForm({ ...form, title: '', body: '' });
     documents.reload();
   });
   const publish = useAction(async (document: ConsentDoc) => {
     await api('POST', `/v1/consent-documents/${document.id}/publish`);
     setPreview(null);
-    setForm({ ...form, title: '', body: '' });
     documents.reload();
   });
   const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
