@@ -24,7 +24,9 @@ function BackToSignIn() {
 
 /** Asks for the reset email; the answer is the same whether or not the account exists. */
 export function ForgotPassword() {
-  const [practice, setPractice] = useState('');
+  // A link from a practice's own page passes ?practice=<short name>, so patients never type it.
+  const given = new URLSearchParams(window.location.search).get('practice') ?? '';
+  const [practice, setPractice] = useState(given);
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
   const send = useAction(async () => {
@@ -47,7 +49,9 @@ export function ForgotPassword() {
           }}
         >
           <p>Enter the email you sign in with. We will send you a link to choose a new password.</p>
-          <Field label="Practice" value={practice} onChange={setPractice} required autoComplete="organization" hint="The short name of your medspa, as on the sign-in screen" />
+          {given === '' && (
+            <Field label="Practice" value={practice} onChange={setPractice} required autoComplete="organization" hint="The short name of your medspa, as on the sign-in screen" />
+          )}
           <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="username" inputMode="email" />
           <Problem error={send.error} validationHint="Check the practice name and email address." />
           <button type="submit" disabled={send.busy}>

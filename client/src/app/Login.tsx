@@ -84,7 +84,8 @@ export function Login() {
           href="/forgot-password"
           onClick={(event) => {
             event.preventDefault();
-            navigate('/forgot-password');
+            // Carries the practice already typed, so it need not be typed again.
+            navigate(practice.trim() === '' ? '/forgot-password' : `/forgot-password?practice=${encodeURIComponent(practice.trim().toLowerCase())}`);
           }}
         >
           Forgot password?

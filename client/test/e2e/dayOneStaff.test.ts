@@ -245,6 +245,21 @@ describe('day one for staff in the browser', () => {
       await admin.getByText('In use:').waitFor();
       await shot(admin, 'admin-consent-published');
 
+      // --- a lost phone: the admin signs in with a recovery code, once --------------------
+      await admin.getByRole('button', { name: 'Sign out' }).click();
+      await admin.getByLabel('Practice').fill('harbor');
+      await admin.getByLabel('Email').fill(ADMIN.email);
+      await admin.getByLabel('Password').fill(ADMIN.password);
+      await admin.getByRole('button', { name: 'Sign in' }).click();
+      await admin.getByLabel('Authentication code').waitFor();
+      await admin.getByRole('button', { name: 'Lost your phone? Use a recovery code' }).click();
+      await admin.getByLabel('Recovery code').fill(adminCodes[0] ?? '');
+      await shot(admin, 'sign-in-recovery-code');
+      await admin.getByRole('button', { name: 'Verify and sign in' }).click();
+      await admin.getByRole('heading', { name: 'Administration' }).waitFor();
+      await admin.getByRole('link', { name: 'My account' }).click();
+      await admin.getByText('You have 9 unused recovery codes').waitFor();
+
       // --- forgot password, from the sign-in screen -----------------------------------------
       await injector.getByRole('button', { name: 'Sign out' }).click();
       await injector.getByRole('heading', { name: 'Sign in' }).waitFor();
