@@ -66,10 +66,10 @@ function Team() {
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col">Email</th>
               <th scope="col">Role</th>
               <th scope="col">Status</th>
               <th scope="col">Actions</th>
+              <th scope="col">Email</th>
             </tr>
           </thead>
           <tbody>
@@ -78,7 +78,6 @@ function Team() {
                 <td>
                   {user.givenName} {user.familyName}
                 </td>
-                <td>{user.email}</td>
                 <td>{roleLabel(user.role)}</td>
                 <td>{status(user)}</td>
                 <td>
@@ -95,6 +94,7 @@ function Team() {
                     </span>
                   </button>
                 </td>
+                <td>{user.email}</td>
               </tr>
             ))}
           </tbody>

@@ -194,6 +194,7 @@ export function WeeklyHours({ provider }: { provider: Profile }) {
       <h3>Weekly hours</h3>
       <p className="muted">Times are in {timeZoneLabel(provider.timeZone)}. Patients see them in their own time zone.</p>
       <Problem error={rules.error} />
+      <div className="table-scroll">
       <table className="hours">
         <thead>
           <tr>
@@ -223,6 +224,7 @@ export function WeeklyHours({ provider }: { provider: Profile }) {
           })}
         </tbody>
       </table>
+      </div>
       <Problem error={save.error} validationHint="Each day's end time must be after its start time." />
       {saved && <p role="status" className="ok">Hours saved.</p>}
       <button type="submit" disabled={save.busy}>

@@ -50,6 +50,9 @@ async function shot(page: Page, name: string): Promise<void> {
   await assertPlain(page, name);
   await page.screenshot({ path: path.join(ARTIFACTS, `day-one-${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
+  // Nothing may push the page sideways on a phone.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > PHONE.width) throw new Error(`${name}: page is ${String(width)} px wide on a ${String(PHONE.width)} px phone`);
   await page.screenshot({ path: path.join(ARTIFACTS, `day-one-${name}-phone.png`), fullPage: true });
   await page.setViewportSize(DESKTOP);
 }
