@@ -173,6 +173,24 @@ describe('first-run setup link expiry', () => {
     const practices = await asOwner(test.database.url, async (client) => (await client.query(`SELECT 1 FROM practices`)).rowCount);
     expect(practices).toBe(0);
   });
+
+  it('lets exactly one of two simultaneous setups with the same link win', async () => {
+    const token = await issueSetupToken(test);
+    if (token === null) throw new Error('no token');
+    const setup = (slug: string) =>
+      request(test.api.app)
+        .post('/v1/auth/setup')
+        .send({
+          token,
+          practice: { name: `Spa ${slug}`, slug, timeZone: 'America/New_York', brandingName: slug },
+          admin: { givenName: 'Ann', familyName: 'Race', email: `ann@${slug}.example`, password: PASSWORD },
+        });
+    const [first, second] = await Promise.all([setup('race-one'), setup('race-two')]);
+    expect([first.status, second.status].sort()).toEqual([201, 410]);
+    expect([json(first).code, json(second).code]).toContain('token_used');
+    const rows = await asOwner(test.database.url, async (client) => (await client.query<{ slug: string }>(`SELECT slug FROM practices`)).rows);
+    expect(rows).toHaveLength(1);
+  });
 });
 
 describe('staff invites, password reset and change', () => {

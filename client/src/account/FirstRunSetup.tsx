@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import type { MfaEnrolmentRequired } from '../api/http.js';
-import { api } from '../api/http.js';
+import { ApiError, api } from '../api/http.js';
 import { Field, Select, useAction, useAsync } from '../ui/components.js';
 import { TIME_ZONE_CHOICES } from '../ui/labels.js';
 import { Enrolment } from './Enrolment.js';
@@ -63,7 +63,13 @@ export function FirstRunSetup({ token }: { token: string }) {
       <section aria-labelledby="setup-title" className="card narrow">
         <h1 id="setup-title">Set up your practice</h1>
         <Problem error={check.error} />
-        <p>Restart the server with <code>npm start</code> to print a new setup link, or sign in if setup is done.</p>
+        {check.error instanceof ApiError && (check.error.code === 'token_used' || check.error.code === 'setup_complete') ? (
+          <p>Your practice is set up. Sign in with the admin email and password chosen during setup.</p>
+        ) : (
+          <p>
+            For a new setup link, restart the app (<code>npm start</code>): it prints a fresh link while no practice exists.
+          </p>
+        )}
         <p>
           <a href="/">Go to sign in</a>
         </p>
