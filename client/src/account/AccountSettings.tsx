@@ -94,7 +94,7 @@ function RecoveryCodeSettings() {
 export default function AccountSettings() {
   const staff = sessionUser()?.role !== 'patient';
   return (
-    <div className="stack">
+    <div className="stack account-page">
       <h1>My account</h1>
       <ChangePassword />
       {staff && <RecoveryCodeSettings />}

@@ -208,6 +208,11 @@ describe('day one for staff in the browser', () => {
       await injector.getByRole('link', { name: 'My account' }).click();
       await injector.getByRole('heading', { name: 'My account' }).waitFor();
       await injector.getByText('You have 10 unused recovery codes').waitFor();
+      await injector.getByLabel('Current password').fill(INJECTOR.password);
+      await injector.getByLabel('New password', { exact: true }).fill('robin changed passphrase');
+      await injector.getByLabel('Type it again').fill('robin changed passphrase');
+      await injector.getByRole('button', { name: 'Change password' }).click();
+      await injector.getByText('Password changed.').waitFor();
       await shot(injector, 'injector-account');
 
       // --- the admin: license, visit types, consent -----------------------------------------
