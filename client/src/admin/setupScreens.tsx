@@ -8,6 +8,7 @@ import { api } from '../api/http.js';
 import type { AppointmentType, ConsentDocument, ProviderProfile } from '../api/types.js';
 import { US_STATES } from '../api/types.js';
 import { Problem } from '../account/problems.js';
+import { nextDay, zonedMidnight } from '../ui/zonedDate.js';
 import { Field, Section, Select, TextArea, useAction, useAsync } from '../ui/components.js';
 import {
   CONSENT_KIND_LABELS,
@@ -233,27 +234,6 @@ export function WeeklyHours({ provider }: { provider: Profile }) {
     </form>
   );
 }
-
-/** Midnight starting `date` (YYYY-MM-DD) in `timeZone`, as an instant (two passes cover DST changes). */
-export function zonedMidnight(date: string, timeZone: string): Date {
-  const [year = 1970, month = 1, day = 1] = date.split('-').map(Number);
-  const wall = Date.UTC(year, month - 1, day);
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-  });
-  let guess = wall;
-  for (let pass = 0; pass < 2; pass += 1) {
-    const parts = Object.fromEntries(format.formatToParts(new Date(guess)).map((part) => [part.type, Number(part.value)]));
-    const seenAsUtc = Date.UTC(parts.year ?? year, (parts.month ?? month) - 1, parts.day ?? day, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-    guess = wall - (seenAsUtc - guess);
-  }
-  return new Date(guess);
-}
-
-const nextDay = (date: string): string => {
-  const [year = 1970, month = 1, day = 1] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
-};
 
 interface TimeOffPeriod {
   id: string;
