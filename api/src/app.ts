@@ -27,6 +27,7 @@ import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
 import { createTokenService } from './auth/tokens.js';
+import { onboardingRoutes } from './modules/identity/onboardingRoutes.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
@@ -92,6 +93,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   const routes: RouteSpec[] = [
     ...healthRoutes(services),
     ...identityRoutes(services),
+    ...onboardingRoutes(services),
     ...licensureRoutes(services),
     ...schedulingRoutes(services),
     ...appointmentRoutes(services),

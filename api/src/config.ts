@@ -166,6 +166,8 @@ const configSchema = z.object({
   JOBS_DATABASE_URL: z.url().optional(),
   /** How often an idle worker looks for due emails (pg-boss allows 0.5 s and up). */
   JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** Lifetime of the first-run setup link printed at start while no practice exists. */
+  SETUP_TOKEN_TTL_SECONDS: positiveInt.max(7 * 86_400).default(24 * 3600),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

@@ -1,14 +1,39 @@
 import { once } from 'node:events';
 import { initApp, shutdownApp } from './app.js';
 import { loadConfig } from './config.js';
-import { migrate } from './db/dataSource.js';
+import type { Config } from './config.js';
+import { createDataSource, migrate } from './db/dataSource.js';
 import { EMBEDDED_RUNTIME_ROLE, startEmbeddedPostgres } from './db/embeddedPostgres.js';
 import type { EmbeddedPostgresHandle } from './db/embeddedPostgres.js';
 import { provisionRuntimeRole, runtimeUrlFor } from './db/runtimeRole.js';
 import { createLogger } from './logger.js';
+import { appLink } from './modules/identity/accountEmails.js';
+import { issueSetupTokenIfUnconfigured } from './modules/identity/setupService.js';
 
 /** Time allowed for in-flight requests to finish before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * First run (issue 8): with no practice yet, print a one-time setup link on the console,
+ * like a notebook server's token URL. Only the token's digest is stored; each start with
+ * no practice replaces the previous link.
+ */
+async function announceSetupLink(databaseUrl: string, config: Config): Promise<void> {
+  const owner = createDataSource({ url: databaseUrl, purpose: 'owner', poolSize: 1 });
+  await owner.initialize();
+  try {
+    const token = await issueSetupTokenIfUnconfigured(owner, config.SETUP_TOKEN_TTL_SECONDS);
+    if (token !== null) {
+      const hours = Math.round(config.SETUP_TOKEN_TTL_SECONDS / 3600);
+      process.stdout.write(
+        `\nNo practice is set up yet. Open this link to create it and its first admin (works once, for ${String(hours)} h):\n\n` +
+          `    ${appLink(config.PUBLIC_APP_URL, '/setup', token)}\n\n`,
+      );
+    }
+  } finally {
+    await owner.destroy();
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -43,6 +68,7 @@ async function main(): Promise<void> {
     const { applied } = await migrate(migrationUrl, provision);
     if (applied.length > 0) logger.info({ applied: applied.length }, 'migrations applied');
   }
+  await announceSetupLink(databaseUrl, config);
   const api = await initApp(config, { databaseUrl, logger });
   const server = api.app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

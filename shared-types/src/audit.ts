@@ -95,6 +95,14 @@ export const AUDIT_ACTIONS = [
   'adverse_event.list',
   'adverse_event.close',
   'timeline.read',
+  'practice.setup',
+  'user.invite',
+  'user.invite_accepted',
+  'auth.password_changed',
+  'auth.password_reset_requested',
+  'auth.password_reset',
+  'auth.recovery_codes_issued',
+  'auth.recovery_code_used',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './audit.js';
 export * from './signaling.js';
 export * from './sfuCluster.js';
+export * from './timeZones.js';

@@ -66,11 +66,9 @@ async function main(): Promise<void> {
     const { practiceId, adminUserId } = await createPracticeWithAdmin(owner, new PasswordHasher('owasp'), parsed.data);
     console.log(`Created practice "${parsed.data.slug}" (${practiceId}) with admin user ${adminUserId}.`);
     console.log('');
-    console.log('Next step for the admin (TOTP enrolment is required before anything else):');
-    console.log(`  1. POST /v1/auth/login {"practice":"${parsed.data.slug}","email":<admin email>,"password":<the password you set>}`);
-    console.log('     -> {"status":"mfa_enrolment_required","enrolmentToken":...}');
-    console.log('  2. POST /v1/auth/mfa/enrol {"enrolmentToken":...} -> scan the otpauth:// URI in an authenticator app');
-    console.log('  3. POST /v1/auth/mfa/confirm {"enrolmentToken":...,"totpCode":"<6 digits>"} -> signed in');
+    console.log('Next step for the admin: sign in at the app (PUBLIC_APP_URL) with the practice short name,');
+    console.log('email and this password; the first sign-in sets up TOTP with a QR code and recovery codes.');
+    console.log('Over the API: POST /v1/auth/login -> mfa_enrolment_required -> /v1/auth/mfa/enrol -> /v1/auth/mfa/confirm.');
   } finally {
     await owner.destroy();
   }

@@ -34,6 +34,7 @@ import { AUDIT_ROUTE_SAMPLES } from '../audit/routeSamples.js';
 import { CARE_TEAM_ROUTE_SAMPLES } from '../careteam/routeSamples.js';
 import { CHART_ROUTE_SAMPLES } from '../chart/routeSamples.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
+import { IDENTITY_ROUTE_SAMPLES } from '../identity/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
 import type { TenantFixture } from './world.js';
@@ -73,6 +74,8 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   ...CARE_TEAM_ROUTE_SAMPLES,
   // Chart: api/test/chart/routeSamples.ts.
   ...CHART_ROUTE_SAMPLES,
+  // Onboarding (setup, invites, passwords, recovery codes): api/test/identity/routeSamples.ts.
+  ...IDENTITY_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------
   'GET /health': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /ready': { crossTenant: 'none', ownTenantStatuses: [200] },

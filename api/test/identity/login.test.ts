@@ -112,7 +112,9 @@ describe('login, lockout and TOTP MFA', () => {
       .expect(200);
     const { secret, otpauthUri } = started.body as { secret: string; otpauthUri: string };
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\//);
-    expect(otpauthUri).not.toContain(encodeURIComponent(admin.email));
+    // Issue 8: the app lists the entry as the practice (issuer) and the user's own email (account).
+    expect(decodeURIComponent(new URL(otpauthUri).pathname)).toContain(admin.email);
+    expect(new URL(otpauthUri).searchParams.get('issuer')).toBe(practice.name);
 
     await request(test.api.app)
       .post('/v1/auth/mfa/confirm')

@@ -152,9 +152,30 @@ export function startMfaEnrolment(enrolmentToken: string): Promise<{ secret: str
   return api('POST', '/v1/auth/mfa/enrol', { enrolmentToken });
 }
 
-/** Confirms enrolment with a first code, which signs the user in. */
-export async function confirmMfaEnrolment(enrolmentToken: string, totpCode: string): Promise<SessionUser> {
-  const pair = await api<TokenPair>('POST', '/v1/auth/mfa/confirm', { enrolmentToken, totpCode });
+/** Enrolment confirmed: the one-time recovery codes to show, and the sign-in to finish. */
+export interface ConfirmedEnrolment {
+  recoveryCodes: string[];
+  /** Starts the session; called once the user has saved their recovery codes. */
+  finishSignIn: () => void;
+}
+
+/**
+ * Confirms enrolment with a first code. The session is held back until `finishSignIn`, so
+ * the recovery codes stay on screen (signing in switches to the home screen).
+ */
+export async function confirmMfaEnrolment(enrolmentToken: string, totpCode: string): Promise<ConfirmedEnrolment> {
+  const pair = await api<TokenPair & { recoveryCodes?: string[] }>('POST', '/v1/auth/mfa/confirm', { enrolmentToken, totpCode });
+  return {
+    recoveryCodes: pair.recoveryCodes ?? [],
+    finishSignIn: () => {
+      setSession(pair);
+    },
+  };
+}
+
+/** Signs in with password and a one-time recovery code instead of the authenticator code. */
+export async function loginWithRecoveryCode(input: Omit<LoginInput, 'totpCode'> & { recoveryCode: string }): Promise<SessionUser> {
+  const pair = await api<TokenPair>('POST', '/v1/auth/login', input);
   setSession(pair);
   return pair.user;
 }

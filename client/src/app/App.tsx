@@ -21,6 +21,9 @@ const TreatmentScreen = lazy(() => import('../chart/TreatmentScreen.js'));
 const ChartReview = lazy(() => import('../chart/ChartReview.js'));
 const AdverseEvents = lazy(() => import('../chart/AdverseEvents.js'));
 const ExamRules = lazy(() => import('../chart/ExamRules.js'));
+const AccountSettings = lazy(() => import('../account/AccountSettings.js'));
+const MyProfile = lazy(() => import('../provider/MyProfile.js'));
+const AccountLinks = lazy(() => import('../account/AccountLinks.js'));
 
 /** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
 const IDLE_LOGOFF_MS = 15 * 60 * 1000;
@@ -48,12 +51,14 @@ const NAV: Record<string, { path: string; label: string }[]> = {
     { path: '/', label: 'Schedule' },
     { path: '/review', label: 'My reviewed charts' },
     { path: '/adverse-events', label: 'Adverse events' },
+    { path: '/my-profile', label: 'My profile and hours' },
   ],
   medical_director: [
     { path: '/', label: 'Schedule' },
     { path: '/review', label: 'Chart review' },
     { path: '/adverse-events', label: 'Adverse events' },
     { path: '/exam-rules', label: 'Good Faith Exam rules' },
+    { path: '/my-profile', label: 'My profile and hours' },
   ],
   compliance_officer: [{ path: '/', label: 'Audit' }],
   admin: [{ path: '/', label: 'Administration' }],
@@ -69,7 +74,7 @@ function Shell({ user, children }: { user: SessionUser; children: ReactNode }) {
       <header className="topbar">
         <span className="brand">Medspa telehealth</span>
         <nav aria-label="Main">
-          {(NAV[user.role] ?? []).map((item) => (
+          {[...(NAV[user.role] ?? []), { path: '/account', label: 'My account' }].map((item) => (
             <a
               key={item.path}
               href={item.path}
@@ -96,6 +101,8 @@ function Shell({ user, children }: { user: SessionUser; children: ReactNode }) {
 function Screen({ user, path }: { user: SessionUser; path: string }) {
   const visit = matchPath('/visit/:appointmentId', path);
   const provider = user.role === 'injector' || user.role === 'medical_director';
+  if (path === '/account') return <AccountSettings />;
+  if (path === '/my-profile' && provider) return <MyProfile />;
   if (visit !== null) {
     const appointmentId = visit.appointmentId ?? '';
     if (user.role === 'patient') return <PatientJoin appointmentId={appointmentId} />;
@@ -146,6 +153,16 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p role="status">Loading…</p>}>
           <ProviderDisclosure slug={disclosure.slug ?? ''} />
+        </Suspense>
+      </main>
+    );
+  }
+  // Links from the setup console message and from emails: they work signed in or not.
+  if (['/setup', '/invite', '/reset-password'].includes(path) || (path === '/forgot-password' && user === null)) {
+    return (
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <AccountLinks path={path} />
         </Suspense>
       </main>
     );

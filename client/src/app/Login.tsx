@@ -1,56 +1,13 @@
 /** Sign-in: practice, email, password and, for staff, a TOTP code (or first-time enrolment). */
 import { useState } from 'react';
-import { ApiError, api, confirmMfaEnrolment, login, startMfaEnrolment } from '../api/http.js';
-import { ErrorMessage, Field, useAction, useAsync } from '../ui/components.js';
+import { ApiError, api, login, loginWithRecoveryCode } from '../api/http.js';
+import { Enrolment } from '../account/Enrolment.js';
+import { Field, useAction, useAsync } from '../ui/components.js';
 import { PlainError } from '../patient/PlainError.js';
 import { forgetPractice, practiceFromLocation, rememberPractice } from './practiceContext.js';
 import { navigate } from './router.js';
 
 const TOTP_PATTERN = '[0-9]{6}';
-
-function Enrolment({ enrolmentToken }: { enrolmentToken: string }) {
-  const [secret, setSecret] = useState<{ secret: string; otpauthUri: string } | null>(null);
-  const [code, setCode] = useState('');
-  const start = useAction(async () => {
-    setSecret(await startMfaEnrolment(enrolmentToken));
-  });
-  const confirm = useAction(async () => {
-    await confirmMfaEnrolment(enrolmentToken, code);
-  });
-  return (
-    <section aria-labelledby="enrol-title" className="card">
-      <h2 id="enrol-title">Set up two-factor authentication</h2>
-      <p>Staff accounts need an authenticator app (HIPAA 164.312(d)).</p>
-      {secret === null ? (
-        <>
-          <ErrorMessage error={start.error} />
-          <button type="button" onClick={start.run} disabled={start.busy}>
-            Show my setup key
-          </button>
-        </>
-      ) : (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            confirm.run();
-          }}
-        >
-          <p>
-            Add this key to your authenticator app: <code data-testid="totp-secret">{secret.secret}</code>
-          </p>
-          <p>
-            <a href={secret.otpauthUri}>Open in authenticator app</a>
-          </p>
-          <Field label="6-digit code" value={code} onChange={setCode} inputMode="numeric" autoComplete="one-time-code" pattern={TOTP_PATTERN} required />
-          <ErrorMessage error={confirm.error} />
-          <button type="submit" disabled={confirm.busy}>
-            Confirm and sign in
-          </button>
-        </form>
-      )}
-    </section>
-  );
-}
 
 /** "Signing in to <practice name>" when the practice is known from the page or link. */
 function KnownPractice({ slug, onChange }: { slug: string; onChange: () => void }) {
@@ -76,18 +33,27 @@ export function Login({ afterSignIn }: { afterSignIn?: string } = {}) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [totpCode, setTotpCode] = useState('');
+  const [recoveryCode, setRecoveryCode] = useState('');
+  const [useRecovery, setUseRecovery] = useState(false);
   const [needsTotp, setNeedsTotp] = useState(false);
   const [enrolmentToken, setEnrolmentToken] = useState<string | null>(null);
   const submit = useAction(async () => {
+    const signedIn = (role: string): void => {
+      // Patients come back without a link; staff keep typing theirs (shared front-desk screens).
+      if (role === 'patient') rememberPractice(practice);
+      navigate(afterSignIn ?? (window.location.pathname.startsWith('/practices/') ? '/' : window.location.pathname));
+    };
+    if (needsTotp && useRecovery) {
+      signedIn((await loginWithRecoveryCode({ practice, email, password, recoveryCode })).role);
+      return;
+    }
     try {
       const result = await login({ practice, email, password, ...(totpCode === '' ? {} : { totpCode }) });
       if ('status' in result) {
         setEnrolmentToken(result.enrolmentToken);
         return;
       }
-      // Patients come back without a link; staff keep typing theirs (shared front-desk screens).
-      if (result.role === 'patient') rememberPractice(practice);
-      navigate(afterSignIn ?? (window.location.pathname.startsWith('/practices/') ? '/' : window.location.pathname));
+      signedIn(result.role);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'mfa_required') {
         setNeedsTotp(true);
@@ -119,7 +85,7 @@ export function Login({ afterSignIn }: { afterSignIn?: string } = {}) {
         )}
         <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="username" inputMode="email" />
         <Field label="Password" type="password" value={password} onChange={setPassword} required autoComplete="current-password" />
-        {needsTotp && (
+        {needsTotp && !useRecovery && (
           <Field
             label="Authentication code"
             value={totpCode}
@@ -131,11 +97,39 @@ export function Login({ afterSignIn }: { afterSignIn?: string } = {}) {
             hint="6 digits from your authenticator app"
           />
         )}
+        {needsTotp && useRecovery && (
+          <Field label="Recovery code" value={recoveryCode} onChange={setRecoveryCode} required autoComplete="off" hint="One of the codes you saved when you set up two-step sign-in, like ABCD-EFGH-JKLM-NPQR" />
+        )}
         <PlainError error={submit.error} />
         <button type="submit" disabled={submit.busy}>
           {needsTotp ? 'Verify and sign in' : 'Sign in'}
         </button>
       </form>
+      {needsTotp && (
+        <p>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setUseRecovery(!useRecovery);
+            }}
+          >
+            {useRecovery ? 'Use my authenticator app instead' : 'Lost your phone? Use a recovery code'}
+          </button>
+        </p>
+      )}
+      <p>
+        <a
+          href="/forgot-password"
+          onClick={(event) => {
+            event.preventDefault();
+            // Carries the practice already typed, so it need not be typed again.
+            navigate(practice.trim() === '' ? '/forgot-password' : `/forgot-password?practice=${encodeURIComponent(practice.trim().toLowerCase())}`);
+          }}
+        >
+          Forgot password?
+        </a>
+      </p>
       {knownPractice !== null && (
         <p>
           New patient?{' '}

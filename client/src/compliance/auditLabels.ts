@@ -92,6 +92,14 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'adverse_event.list': 'Viewed adverse event reports',
   'adverse_event.close': 'Closed an adverse event report',
   'timeline.read': 'Viewed a patient timeline',
+  'practice.setup': 'Set up the practice',
+  'user.invite': 'Invited a team member',
+  'user.invite_accepted': 'Accepted an invitation',
+  'auth.password_changed': 'Changed their password',
+  'auth.password_reset_requested': 'Asked for a password reset',
+  'auth.password_reset': 'Reset their password',
+  'auth.recovery_codes_issued': 'Got new recovery codes',
+  'auth.recovery_code_used': 'Signed in with a recovery code',
 };
 
 /** A staff-facing label for any action code. */

@@ -14,6 +14,7 @@ export function Field(props: {
   inputMode?: 'numeric' | 'text' | 'email';
   hint?: string;
   pattern?: string;
+  minLength?: number;
 }) {
   const id = useId();
   const hintId = `${id}-hint`;
@@ -28,6 +29,7 @@ export function Field(props: {
         autoComplete={props.autoComplete}
         inputMode={props.inputMode}
         pattern={props.pattern}
+        minLength={props.minLength}
         aria-describedby={props.hint === undefined ? undefined : hintId}
         onChange={(event) => {
           props.onChange(event.target.value);

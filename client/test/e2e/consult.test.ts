@@ -405,6 +405,8 @@ describe('consult end to end in Chromium', () => {
 
     await signInWithKeyboard(page, practiceSlug, admin);
     await page.getByTestId('users-table').getByText(injector.email).waitFor();
+    // The KPI funnel has its own tab in the admin console.
+    await page.getByRole('button', { name: 'Reports' }).click();
     await page.getByTestId('kpi-table').waitFor();
     await shot(page, '12-admin-console');
     await context.close();

@@ -10,6 +10,7 @@ import { ClinicalRecords1763856600000 } from './1763856600000-ClinicalRecords.js
 import { CareTeam1764600100000 } from './1764600100000-CareTeam.js';
 import { AuditMerkleFrontier1764600200000 } from './1764600200000-AuditMerkleFrontier.js';
 import { RuntimeLeastPrivilege1764600300000 } from './1764600300000-RuntimeLeastPrivilege.js';
+import { StaffOnboarding1764600400000 } from './1764600400000-StaffOnboarding.js';
 import { PatientOnboarding1764600500000 } from './1764600500000-PatientOnboarding.js';
 import { Chart1764600700000 } from './1764600700000-Chart.js';
 import { SfuEventReceipts1764600900000 } from './1764600900000-SfuEventReceipts.js';
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   CareTeam1764600100000,
   AuditMerkleFrontier1764600200000,
   RuntimeLeastPrivilege1764600300000,
+  StaffOnboarding1764600400000,
   PatientOnboarding1764600500000,
   Chart1764600700000,
   SfuEventReceipts1764600900000,

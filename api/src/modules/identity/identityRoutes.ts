@@ -8,6 +8,7 @@ import { confirmMfaEnrolment, login, startMfaEnrolment } from './loginService.js
 import { PasswordHasher, newPasswordSchema, presentedPasswordSchema } from './passwords.js';
 import { practiceSlugSchema } from './practices.js';
 import { logout, refreshSession } from './sessionService.js';
+import { recoveryCodeSchema } from './recoveryCodes.js';
 import { refreshTokenSchema } from './sessions.js';
 import { totpCodeSchema } from './totp.js';
 import { registerPatient, verifyEmail, verifyEmailSchema } from './patientRegistration.js';
@@ -19,12 +20,16 @@ const nameSchema = z.string().trim().min(1).max(100);
 /** JWTs are three base64url segments; the bound keeps garbage away from the verifier. */
 const jwtSchema = z.string().max(4096).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not a token');
 
-const loginBody = z.strictObject({
-  practice: practiceSlugSchema,
-  email: emailSchema,
-  password: presentedPasswordSchema,
-  totpCode: totpCodeSchema.optional(),
-});
+const loginBody = z
+  .strictObject({
+    practice: practiceSlugSchema,
+    email: emailSchema,
+    password: presentedPasswordSchema,
+    totpCode: totpCodeSchema.optional(),
+    // Instead of the TOTP code when the phone is lost; each code works once.
+    recoveryCode: recoveryCodeSchema.optional(),
+  })
+  .refine((body) => body.totpCode === undefined || body.recoveryCode === undefined, 'send a code or a recovery code, not both');
 
 const newUserFields = {
   email: emailSchema,

@@ -12,6 +12,7 @@ import { tokenPairFor } from './accessTokens.js';
 import type { TokenPair } from './accessTokens.js';
 import type { PasswordHasher } from './passwords.js';
 import { findPracticeIdBySlug } from './practices.js';
+import { issueRecoveryCodes, useRecoveryCode } from './recoveryCodes.js';
 import { createSession } from './sessions.js';
 import { TOKEN_AUDIENCES } from '../../auth/tokens.js';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp.js';
@@ -33,6 +34,8 @@ export interface LoginInput {
   email: string;
   password: string;
   totpCode?: string | undefined;
+  /** A one-time recovery code, instead of the TOTP code (lost phone). Already normalized. */
+  recoveryCode?: string | undefined;
 }
 
 /** Staff who still have to enrol TOTP get only this: it opens the enrolment endpoints, nothing else. */
@@ -45,7 +48,8 @@ export interface MfaEnrolmentRequired {
 const loginUserRow = z.object({
   id: z.string(),
   role: roleSchema,
-  password_hash: z.string(),
+  // NULL for an invited user who has not chosen a password yet.
+  password_hash: z.string().nullable(),
   totp_data_key_id: z.string().nullable(),
   totp_secret_iv: z.instanceof(Buffer).nullable(),
   totp_secret_ciphertext: z.instanceof(Buffer).nullable(),
@@ -82,7 +86,7 @@ async function lockUserById(manager: EntityManager, userId: string): Promise<Log
   return rows.length === 0 ? null : loginUserRow.parse(rows[0]);
 }
 
-type FailureResult = { kind: 'invalid' } | { kind: 'locked' } | { kind: 'invalid_totp' };
+type FailureResult = { kind: 'invalid' } | { kind: 'locked' } | { kind: 'invalid_totp' } | { kind: 'invalid_recovery_code' };
 
 /**
  * Counts a failed attempt; at LOGIN_MAX_FAILURES the account locks for
@@ -94,7 +98,7 @@ async function registerFailure(
   deps: IdentityDeps,
   practiceId: string,
   user: LoginUserRow,
-  reason: 'invalid' | 'invalid_totp',
+  reason: 'invalid' | 'invalid_totp' | 'invalid_recovery_code',
 ): Promise<FailureResult> {
   const { LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS } = deps.services.config;
   const rows = await manager.query<{ locked: boolean }[]>(
@@ -185,6 +189,11 @@ export async function login(deps: IdentityDeps, context: RequestContext, input: 
       });
       return { kind: 'locked' };
     }
+    if (user.password_hash === null) {
+      // Invited, no password yet: same work and answer as a wrong password.
+      await passwords.verifyAgainstDummy(input.password);
+      return registerFailure(manager, context, deps, practiceId, user, 'invalid');
+    }
     const passwordOk = await passwords.verify(user.password_hash, input.password);
     if (!passwordOk || user.disabled) {
       return registerFailure(manager, context, deps, practiceId, user, 'invalid');
@@ -196,6 +205,22 @@ export async function login(deps: IdentityDeps, context: RequestContext, input: 
       const secret = user.totp_enabled ? await loadTotpSecret(manager, deps.keyRing, practiceId, user.id, user) : null;
       if (secret === null) {
         return { kind: 'mfa_enrolment_required', userId: user.id };
+      }
+      if (input.totpCode === undefined && input.recoveryCode !== undefined) {
+        const remaining = await useRecoveryCode(manager, user.id, input.recoveryCode);
+        if (remaining === null) {
+          return registerFailure(manager, context, deps, practiceId, user, 'invalid_recovery_code');
+        }
+        await recordAudit(manager, practiceId, context, {
+          action: 'auth.recovery_code_used',
+          entityType: 'user',
+          entityId: user.id,
+          actorUserId: user.id,
+          actorRole: user.role,
+          metadata: { remaining },
+        });
+        const session = await openSession(manager, context, deps, practiceId, user);
+        return { kind: 'success', userId: user.id, role: user.role, ...session };
       }
       if (input.totpCode === undefined) {
         return { kind: 'mfa_required' };
@@ -215,21 +240,14 @@ export async function login(deps: IdentityDeps, context: RequestContext, input: 
       throw invalidCredentials();
     case 'invalid_totp':
       throw unauthorized('invalid_totp', 'Authentication code is incorrect or already used');
+    case 'invalid_recovery_code':
+      throw invalidRecoveryCode();
     case 'locked':
       throw accountLocked();
     case 'mfa_required':
       throw unauthorized('mfa_required', 'Authentication code required');
     case 'mfa_enrolment_required':
-      return {
-        status: 'mfa_enrolment_required',
-        enrolmentToken: await services.tokens.sign({
-          audience: TOKEN_AUDIENCES.mfaEnrolment,
-          subject: result.userId,
-          ttlSeconds: MFA_ENROLMENT_TOKEN_TTL_SECONDS,
-          claims: { pid: practiceId },
-        }),
-        expiresIn: MFA_ENROLMENT_TOKEN_TTL_SECONDS,
-      };
+      return enrolmentRequired(services, result.userId, practiceId);
     case 'success':
       return tokenPairFor(
         services.tokens,
@@ -238,6 +256,23 @@ export async function login(deps: IdentityDeps, context: RequestContext, input: 
         result.refreshToken,
       );
   }
+}
+
+const invalidRecoveryCode = (): AppError =>
+  unauthorized('invalid_recovery_code', 'Recovery code is incorrect or already used');
+
+/** The enrolment-only token a staff member without TOTP gets (sign-in, accepted invite, first-run setup). */
+export async function enrolmentRequired(services: ApiServices, userId: string, practiceId: string): Promise<MfaEnrolmentRequired> {
+  return {
+    status: 'mfa_enrolment_required',
+    enrolmentToken: await services.tokens.sign({
+      audience: TOKEN_AUDIENCES.mfaEnrolment,
+      subject: userId,
+      ttlSeconds: MFA_ENROLMENT_TOKEN_TTL_SECONDS,
+      claims: { pid: practiceId },
+    }),
+    expiresIn: MFA_ENROLMENT_TOKEN_TTL_SECONDS,
+  };
 }
 
 const enrolmentClaims = z.object({ sub: z.uuid(), pid: z.uuid() });
@@ -264,7 +299,7 @@ export interface MfaEnrolment {
 export async function startMfaEnrolment(deps: IdentityDeps, context: RequestContext, enrolmentToken: string): Promise<MfaEnrolment> {
   const { userId, practiceId } = await enrolmentSubject(deps, enrolmentToken);
   const secret = generateTotpSecret();
-  await withTenant(deps.services.dataSource, practiceId, async (manager) => {
+  const labels = await withTenant(deps.services.dataSource, practiceId, async (manager) => {
     const user = await lockUserById(manager, userId);
     if (user === null || user.disabled) {
       throw unauthorized('token_invalid', 'Enrolment token is invalid or expired');
@@ -280,9 +315,18 @@ export async function startMfaEnrolment(deps: IdentityDeps, context: RequestCont
       actorUserId: userId,
       actorRole: user.role,
     });
+    const rows = await manager.query<{ email: string; practice_name: string }[]>(
+      `SELECT u.email, COALESCE(p.branding_name, p.name) AS practice_name
+         FROM users u JOIN practices p ON p.id = u.practice_id WHERE u.id = $1`,
+      [userId],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error('enrolling user vanished');
+    return row;
   });
-  // The label is the opaque user id: the URI is displayed and must not carry an email.
-  return { secret, otpauthUri: totpUri(secret, userId) };
+  // Issuer = practice, account = the user's own email: how the entry reads in the app. Only
+  // staff enrol, and the URI is shown only to the user enrolling.
+  return { secret, otpauthUri: totpUri(secret, labels.email, labels.practice_name) };
 }
 
 /** Step 2: a correct code from the new authenticator turns MFA on and signs the user in. */
@@ -290,8 +334,9 @@ export async function confirmMfaEnrolment(
   deps: IdentityDeps,
   context: RequestContext,
   input: { enrolmentToken: string; totpCode: string },
-): Promise<TokenPair> {
+): Promise<TokenPair & { recoveryCodes: string[] }> {
   const { userId, practiceId } = await enrolmentSubject(deps, input.enrolmentToken);
+  let recoveryCodes: string[] = [];
   const result = await withTenant(deps.services.dataSource, practiceId, async (manager): Promise<LoginResult> => {
     const user = await lockUserById(manager, userId);
     if (user === null || user.disabled) {
@@ -319,22 +364,36 @@ export async function confirmMfaEnrolment(
       actorUserId: userId,
       actorRole: user.role,
     });
+    // Recovery codes come with the authenticator, so a lost phone never needs an admin.
+    recoveryCodes = await issueRecoveryCodes(manager, practiceId, userId);
+    await recordAudit(manager, practiceId, context, {
+      action: 'auth.recovery_codes_issued',
+      entityType: 'user',
+      entityId: userId,
+      actorUserId: userId,
+      actorRole: user.role,
+      metadata: { count: recoveryCodes.length },
+    });
     const session = await openSession(manager, context, deps, practiceId, user);
     return { kind: 'success', userId, role: user.role, ...session };
   });
   switch (result.kind) {
     case 'success':
-      return tokenPairFor(
-        deps.services.tokens,
-        deps.services.config.ACCESS_TOKEN_TTL_SECONDS,
-        { userId: result.userId, practiceId, role: result.role, sessionId: result.sessionId },
-        result.refreshToken,
-      );
+      return {
+        ...(await tokenPairFor(
+          deps.services.tokens,
+          deps.services.config.ACCESS_TOKEN_TTL_SECONDS,
+          { userId: result.userId, practiceId, role: result.role, sessionId: result.sessionId },
+          result.refreshToken,
+        )),
+        recoveryCodes,
+      };
     case 'locked':
       throw accountLocked();
     case 'invalid_totp':
       throw unauthorized('invalid_totp', 'Authentication code is incorrect or already used');
     case 'invalid':
+    case 'invalid_recovery_code':
     case 'mfa_required':
     case 'mfa_enrolment_required':
       throw unauthorized('token_invalid', 'Enrolment token is invalid or expired');

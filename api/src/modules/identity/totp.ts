@@ -12,7 +12,7 @@ const TOTP_PERIOD_SECONDS = 30;
 const TOTP_WINDOW = 1;
 /** Shared secret length: 160 bits, the length RFC 4226 §4 (R6) recommends. */
 const SECRET_BYTES = 20;
-/** Issuer shown in authenticator apps (Key Uri Format `issuer` parameter). */
+/** Issuer for codes computed outside enrolment (the issuer does not change the code). */
 const TOTP_ISSUER = 'Medspa Telehealth';
 
 /** A presented code: exactly six digits. */
@@ -23,9 +23,9 @@ export function generateTotpSecret(): string {
   return new Secret({ size: SECRET_BYTES }).base32;
 }
 
-function totpFor(secretBase32: string, label: string): TOTP {
+function totpFor(secretBase32: string, label: string, issuer: string = TOTP_ISSUER): TOTP {
   return new TOTP({
-    issuer: TOTP_ISSUER,
+    issuer,
     label,
     secret: Secret.fromBase32(secretBase32),
     algorithm: TOTP_ALGORITHM,
@@ -35,11 +35,11 @@ function totpFor(secretBase32: string, label: string): TOTP {
 }
 
 /**
- * otpauth:// URI for QR enrolment. The label is an opaque account reference chosen by the
- * caller (not the email: the URI is shown on screen and may be photographed).
+ * otpauth:// URI for QR enrolment (Google Authenticator Key Uri Format): the issuer (the
+ * practice name) and account label (the user's email) are what the app lists the entry as.
  */
-export function totpUri(secretBase32: string, accountLabel: string): string {
-  return totpFor(secretBase32, accountLabel).toString();
+export function totpUri(secretBase32: string, accountLabel: string, issuer: string = TOTP_ISSUER): string {
+  return totpFor(secretBase32, accountLabel, issuer).toString();
 }
 
 /** The code for `timestampMs` (tests and the practice-creation CLI use it). */

@@ -22,6 +22,8 @@ export interface UserView {
   createdAt: string;
   disabled: boolean;
   mfaEnrolled: boolean;
+  /** Invited and not yet accepted (no password chosen). */
+  invitePending: boolean;
 }
 
 const userRow = z.object({
@@ -34,9 +36,11 @@ const userRow = z.object({
   created_at: z.date(),
   disabled_at: z.date().nullable(),
   totp_enabled_at: z.date().nullable(),
+  invite_pending: z.boolean(),
 });
 
-const USER_COLUMNS = `id, practice_id, role, email, given_name, family_name, created_at, disabled_at, totp_enabled_at`;
+const USER_COLUMNS = `id, practice_id, role, email, given_name, family_name, created_at, disabled_at, totp_enabled_at,
+  password_hash IS NULL AS invite_pending`;
 
 function toView(raw: unknown): UserView {
   const row = userRow.parse(raw);
@@ -50,6 +54,7 @@ function toView(raw: unknown): UserView {
     createdAt: row.created_at.toISOString(),
     disabled: row.disabled_at !== null,
     mfaEnrolled: row.totp_enabled_at !== null,
+    invitePending: row.invite_pending,
   };
 }
 

@@ -18,6 +18,8 @@ export const providerProfileInputSchema = z.strictObject({
   credential: z.enum(CREDENTIALS),
   specialties: z.array(labelSchema(80)).max(20).default([]),
   timeZone: timeZoneSchema,
+  /** A few sentences about the provider, written by them or the admin. */
+  bio: z.string().trim().max(1000).default(''),
 });
 export type ProviderProfileInput = z.infer<typeof providerProfileInputSchema>;
 
@@ -29,6 +31,7 @@ export interface ProviderProfile {
   credential: string;
   specialties: string[];
   timeZone: string;
+  bio: string;
 }
 
 interface ProfileRow {
@@ -39,10 +42,11 @@ interface ProfileRow {
   credential: string;
   specialties: string[];
   time_zone: string;
+  bio: string;
 }
 
 const PROFILE_SELECT = `
-  SELECT p.user_id, u.given_name, u.family_name, u.role, p.credential, p.specialties, p.time_zone
+  SELECT p.user_id, u.given_name, u.family_name, u.role, p.credential, p.specialties, p.time_zone, p.bio
   FROM provider_profiles p JOIN users u ON u.practice_id = p.practice_id AND u.id = p.user_id`;
 
 function toProfile(row: ProfileRow): ProviderProfile {
@@ -54,6 +58,7 @@ function toProfile(row: ProfileRow): ProviderProfile {
     credential: row.credential,
     specialties: row.specialties,
     timeZone: row.time_zone,
+    bio: row.bio,
   };
 }
 
@@ -79,12 +84,12 @@ export async function upsertProviderProfile(
     throw new AppError(422, 'not_a_provider', 'Only injectors and medical directors have provider profiles');
   }
   await manager.query(
-    `INSERT INTO provider_profiles (practice_id, user_id, credential, specialties, time_zone)
-     VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO provider_profiles (practice_id, user_id, credential, specialties, time_zone, bio)
+     VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (practice_id, user_id) DO UPDATE
        SET credential = EXCLUDED.credential, specialties = EXCLUDED.specialties,
-           time_zone = EXCLUDED.time_zone, updated_at = now()`,
-    [caller.practiceId, providerId, input.credential, input.specialties, input.timeZone],
+           time_zone = EXCLUDED.time_zone, bio = EXCLUDED.bio, updated_at = now()`,
+    [caller.practiceId, providerId, input.credential, input.specialties, input.timeZone, input.bio],
   );
   return getProviderProfile(manager, providerId);
 }
