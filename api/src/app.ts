@@ -29,6 +29,7 @@ import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
+import { visitRoutes } from './modules/scheduling/visitRoutes.js';
 import type { ApiServices } from './services.js';
 
 export interface ApiApp {
@@ -66,6 +67,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...licensureRoutes(services),
     ...schedulingRoutes(services),
     ...appointmentRoutes(services),
+    ...visitRoutes(services),
     ...consentRoutes(services),
     ...clinicalRoutes(services),
     ...roomRoutes(services),

@@ -7,6 +7,7 @@ import { Consent1763856520000 } from './1763856520000-Consent.js';
 import { ProviderLicensure1763856500000 } from './1763856500000-ProviderLicensure.js';
 import { Scheduling1763856510000 } from './1763856510000-Scheduling.js';
 import { ClinicalRecords1763856600000 } from './1763856600000-ClinicalRecords.js';
+import { VisitOutcome1764600600000 } from './1764600600000-VisitOutcome.js';
 
 /**
  * Every migration in order. Listed explicitly (not globbed) so compiled and
@@ -19,4 +20,5 @@ export const MIGRATIONS = [Foundation1763856000000, Users1763856100000, Sessions
   Scheduling1763856510000,
   Consent1763856520000,
   ClinicalRecords1763856600000,
+  VisitOutcome1764600600000,
 ];
