@@ -71,6 +71,11 @@ export interface E2eeSessionOptions {
   /** Creates the worker; injectable for tests. */
   createWorker?: () => Worker;
   transformApi?: TransformApi | null;
+  /**
+   * Told (with a copy) of every media key installed: ours (`selfId`) when we start sending
+   * with it, others' when they arrive. In-call chat derives its keys from them (chatCrypto.ts).
+   */
+  onKeyMaterial?: (participantId: string, keyIndex: number, material: ArrayBuffer) => void;
 }
 
 function defaultWorker(): Worker {
@@ -81,6 +86,7 @@ function defaultWorker(): Worker {
 export class E2eeSession {
   readonly #selfId: string;
   readonly #send: E2eeSessionOptions['send'];
+  readonly #onKeyMaterial: E2eeSessionOptions['onKeyMaterial'];
   readonly #transformApi: TransformApi | null;
   readonly #worker: Worker | null;
   readonly #peers = new Map<string, Peer>();
@@ -98,6 +104,7 @@ export class E2eeSession {
   constructor(options: E2eeSessionOptions) {
     this.#selfId = options.selfId;
     this.#send = options.send;
+    this.#onKeyMaterial = options.onKeyMaterial;
     this.#transformApi = options.transformApi === undefined ? detectTransformApi() : options.transformApi;
     this.#state = {
       status: this.#transformApi === null ? 'unsupported' : 'starting',
@@ -133,6 +140,7 @@ export class E2eeSession {
     this.#identity ??= createIdentity();
     const identity = await this.#identity;
     this.#post({ kind: 'setLocalKey', keyIndex: this.#state.keyIndex, material: this.#material.slice(0) });
+    this.#onKeyMaterial?.(this.#selfId, this.#state.keyIndex, this.#material.slice(0));
     this.#update({ status: this.#peers.size === 0 ? 'waiting_for_peer' : this.#state.status });
     this.#send(null, { kind: 'hello', from: this.#selfId, publicKey: toBase64Url(identity.publicKey) });
   }
@@ -175,6 +183,7 @@ export class E2eeSession {
         if (peer === undefined) return;
         try {
           const material = await unwrapSenderKey(await peer.pairwiseKey, wrapped);
+          this.#onKeyMaterial?.(from, wrapped.keyIndex, material.slice(0));
           this.#post({ kind: 'setRemoteKey', participantId: from, keyIndex: wrapped.keyIndex, material });
           this.#haveKey.add(from);
           for (const resolve of this.#keyWaiters.get(from) ?? []) resolve();
@@ -242,6 +251,7 @@ export class E2eeSession {
     this.#rotationTimer = setTimeout(() => {
       this.#rotationTimer = null;
       this.#post({ kind: 'setLocalKey', keyIndex, material: material.slice(0) });
+      this.#onKeyMaterial?.(this.#selfId, keyIndex, material.slice(0));
     }, this.#peers.size === 0 ? 0 : ROTATION_SWITCH_DELAY_MS);
     this.#update({ keyIndex });
   }

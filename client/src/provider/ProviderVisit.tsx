@@ -7,9 +7,12 @@ import { api, sessionUser } from '../api/http.js';
 import type { Appointment, PhotoMeta, VisitPhotos } from '../api/types.js';
 import { latestBeforePhoto, usePhotoUrl } from '../patient/FollowUpPanel.js';
 import { PreCheck } from '../room/PreCheck.js';
+import { ChatPanel } from '../room/chatUi.js';
+import { MediaControls } from '../room/roomControls.js';
 import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
-import { ErrorMessage, Section, errorText, useAsync } from '../ui/components.js';
+import { ErrorMessage, Section, useAsync } from '../ui/components.js';
 import { NotesPanel } from './NotesPanel.js';
+import { EndVisitControl, ProviderVisitEnded, admitErrorText, saveChatToChart } from './visitEnd.js';
 
 function Photo({ photo, label }: { photo: PhotoMeta | null; label: string }) {
   const url = usePhotoUrl(photo?.id ?? null);
@@ -54,6 +57,7 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
   const { room, state } = useRoom(appointment.id, localStream);
   const [admitError, setAdmitError] = useState<string | null>(null);
   if (state === null) return <p role="status">Connecting…</p>;
+  if (state.phase === 'ended') return <ProviderVisitEnded outcome={state.visitEnded} />;
   return (
     <div className="room" data-phase={state.phase}>
       <div className="room-status">
@@ -84,7 +88,7 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
                   onClick={() => {
                     setAdmitError(null);
                     room?.admit(peer.peerId).catch((error: unknown) => {
-                      setAdmitError(errorText(error));
+                      setAdmitError(admitErrorText(error, appointment, new Date()));
                     });
                   }}
                 >
@@ -95,8 +99,8 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           </ul>
         )}
         {admitError !== null && (
-          <p role="alert" className="error">
-            Admission refused: {admitError}
+          <p role="alert" className="error" data-testid="admit-error">
+            {admitError}
           </p>
         )}
       </Section>
@@ -106,19 +110,30 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           <VideoTile stream={localStream} label="You" muted />
         </div>
         <div className="side-panel">
+          {state.phase === 'in_room' && (
+            <ChatPanel
+              room={room}
+              state={state}
+              otherLabel="Patient"
+              onSave={(message) => saveChatToChart(appointment, message)}
+            />
+          )}
           <NotesPanel appointment={appointment} />
           {appointment.kind === 'follow_up' && <PhotoComparison appointment={appointment} />}
         </div>
       </div>
-      <button
-        type="button"
-        className="danger"
-        onClick={() => {
-          void room?.close();
-        }}
-      >
-        End visit
-      </button>
+      <div className="row wrap room-actions">
+        <MediaControls room={room} localStream={localStream} />
+        <button
+          type="button"
+          onClick={() => {
+            void room?.close();
+          }}
+        >
+          Leave room
+        </button>
+        <EndVisitControl appointment={appointment} room={room} />
+      </div>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { ApiError, api, sessionUser } from '../api/http.js';
 import type { E2eeState } from '../e2ee/E2eeSession.js';
 import type { NetworkQuality } from './networkQuality.js';
+import { stopStream } from './roomControls.js';
 import { RoomConnection } from './RoomConnection.js';
 import type { RoomState, RoomTicket } from './RoomConnection.js';
 
@@ -44,6 +45,8 @@ export function useRoom(appointmentId: string, localStream: MediaStream | null):
     connection.start();
     return () => {
       void connection.close();
+      // The stream was handed to the room: leaving the screen releases the devices too.
+      stopStream(localStream);
       setRoom(null);
     };
   }, [appointmentId, localStream]);
@@ -51,6 +54,11 @@ export function useRoom(appointmentId: string, localStream: MediaStream | null):
     (listener) => room?.subscribe(listener) ?? (() => undefined),
     () => room?.state ?? null,
   );
+  const ended = state?.phase === 'ended';
+  useEffect(() => {
+    // Leaving (or being ended by the provider) releases the camera and microphone.
+    if (ended && localStream !== null) stopStream(localStream);
+  }, [ended, localStream]);
   return { room, state };
 }
 
@@ -157,14 +165,38 @@ export function NetworkIndicator({ quality, phase }: { quality: NetworkQuality; 
   );
 }
 
-/** Remote participants' videos, or a placeholder while alone. */
+/** Remote participants' videos, "reconnecting" tiles for dropped ones, or a placeholder while alone. */
 export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText: string }) {
-  if (state.remotes.length === 0) return <p className="placeholder">{emptyText}</p>;
+  const label = (role: RoomState['remotes'][number]['role']): string => (role === 'provider' ? 'Your provider' : 'Patient');
+  const reconnecting = state.reconnectingPeers.filter((peer) => !state.remotes.some((remote) => remote.userId === peer.userId));
+  if (state.remotes.length === 0 && reconnecting.length === 0) return <p className="placeholder">{emptyText}</p>;
   return (
     <>
       {state.remotes.map((remote) => (
-        <VideoTile key={remote.peerId} stream={remote.stream} label={remote.role === 'provider' ? 'Your provider' : 'Patient'} testId="remote-video" />
+        <VideoTile key={remote.peerId} stream={remote.stream} label={label(remote.role)} testId="remote-video" />
+      ))}
+      {reconnecting.map((peer) => (
+        <figure key={peer.userId} className="tile tile-reconnecting" data-testid="remote-reconnecting">
+          <p className="tile-notice" role="status">
+            {peer.role === 'provider' ? 'Your provider is reconnecting…' : 'Patient reconnecting…'}
+          </p>
+          <figcaption>{label(peer.role)}</figcaption>
+        </figure>
       ))}
     </>
   );
+}
+
+/** The current time, refreshed every `intervalMs` (for countdowns). */
+export function useNow(intervalMs = 1000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setNow(new Date());
+    }, intervalMs);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [intervalMs]);
+  return now;
 }
