@@ -27,6 +27,8 @@ import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
+import { InMemoryWaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
+import { waitingRoomRoutes } from './modules/rooms/waitingRoomRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
 import { visitRoutes } from './modules/scheduling/visitRoutes.js';
@@ -58,7 +60,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     outboxDir: config.MAIL_OUTBOX_DIR,
     logger,
   });
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, lifecycle: { shuttingDown: false } };
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, lifecycle: { shuttingDown: false }, waitingRoom: new InMemoryWaitingRoomBoard() };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -71,6 +73,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...consentRoutes(services),
     ...clinicalRoutes(services),
     ...roomRoutes(services),
+    ...waitingRoomRoutes(services),
     ...auditRoutes(services),
   ];
   // The OpenAPI route describes every route, itself included, so it reads the list lazily.

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config.js';
 import type { Mailer } from './mail/mailer.js';
 import type { TokenService } from './modules/identity/tokens.js';
+import type { WaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {
@@ -16,4 +17,6 @@ export interface ApiServices {
   mailer: Mailer;
   /** Flipped at shutdown so readiness fails before connections close. */
   lifecycle: { shuttingDown: boolean };
+  /** Who waits in which visit room (fed by SFU room events), for the schedule's live alert. */
+  waitingRoom: WaitingRoomBoard;
 }
