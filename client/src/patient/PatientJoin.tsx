@@ -9,7 +9,7 @@ import type { Appointment, ConsentDocument, ConsentStatusEntry } from '../api/ty
 import { US_STATES } from '../api/types.js';
 import { PreCheck } from '../room/PreCheck.js';
 import { RoomOpensNotice } from '../room/roomOpens.js';
-import { roomOpensAt } from '../room/visitText.js';
+import { dayAndTime, roomOpensAt, visitName } from '../room/visitText.js';
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
 import { PatientRoom } from './PatientRoom.js';
 
@@ -108,7 +108,7 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
   return (
     <div className="join">
       <h1>
-        {visit.kind === 'follow_up' ? 'Follow-up visit' : visit.kind === 'gfe' ? 'Good Faith Exam' : 'Virtual consult'} · {visit.local.date} {visit.local.time}
+        {visitName(visit.kind)} · {dayAndTime(new Date(visit.startsAt))}
       </h1>
       {step !== 'room' && <RoomOpensNotice appointment={visit} />}
       <ol className="steps" aria-label="Steps">

@@ -103,26 +103,28 @@ export function PatientRoom({
         </p>
       )}
       <div className="room-grid with-side">
-        <div className="videos">
-          {state.phase === 'in_room' && <RemoteVideos state={state} emptyText="Waiting for your provider’s video…" />}
-          <VideoTile stream={localStream} label="You" muted />
+        <div className="room-main">
+          <div className="videos">
+            {state.phase === 'in_room' && <RemoteVideos state={state} emptyText="Waiting for your provider’s video…" />}
+            <VideoTile stream={localStream} label="You" muted />
+          </div>
+          <div className="row wrap room-actions">
+            <MediaControls room={room} localStream={localStream} />
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                void room?.close();
+              }}
+            >
+              Leave visit
+            </button>
+          </div>
         </div>
         <div className="side-panel">
           {state.phase === 'in_room' && <ChatPanel room={room} state={state} otherLabel="Your provider" />}
           {followUp && <FollowUpPanel appointment={appointment} localStream={localStream} />}
         </div>
-      </div>
-      <div className="row wrap room-actions">
-        <MediaControls room={room} localStream={localStream} />
-        <button
-          type="button"
-          className="danger"
-          onClick={() => {
-            void room?.close();
-          }}
-        >
-          Leave visit
-        </button>
       </div>
     </div>
   );

@@ -3,6 +3,7 @@ import { api, sessionUser } from '../api/http.js';
 import type { Appointment } from '../api/types.js';
 import { navigate } from '../app/router.js';
 import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
+import { WaitingAlerts } from './WaitingAlerts.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,6 +21,7 @@ export default function InjectorHome() {
   return (
     <div className="stack">
       <h1>Schedule</h1>
+      <WaitingAlerts />
       <Section title="Upcoming visits">
         <ErrorMessage error={schedule.error} />
         {appointments.length === 0 && !schedule.loading && <p>No visits in the next two weeks.</p>}

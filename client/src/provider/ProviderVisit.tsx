@@ -12,6 +12,7 @@ import { MediaControls } from '../room/roomControls.js';
 import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
 import { ErrorMessage, Section, useAsync } from '../ui/components.js';
 import { NotesPanel } from './NotesPanel.js';
+import { dayAndTime, visitName } from '../room/visitText.js';
 import { EndVisitControl, ProviderVisitEnded, admitErrorText, saveChatToChart } from './visitEnd.js';
 
 function Photo({ photo, label }: { photo: PhotoMeta | null; label: string }) {
@@ -105,9 +106,23 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
         )}
       </Section>
       <div className="room-grid with-side">
-        <div className="videos">
-          <RemoteVideos state={state} emptyText="The patient’s video appears here once admitted." />
-          <VideoTile stream={localStream} label="You" muted />
+        <div className="room-main">
+          <div className="videos">
+            <RemoteVideos state={state} emptyText="The patient’s video appears here once admitted." />
+            <VideoTile stream={localStream} label="You" muted />
+          </div>
+          <div className="row wrap room-actions">
+            <MediaControls room={room} localStream={localStream} />
+            <button
+              type="button"
+              onClick={() => {
+                void room?.close();
+              }}
+            >
+              Leave room
+            </button>
+            <EndVisitControl appointment={appointment} room={room} />
+          </div>
         </div>
         <div className="side-panel">
           {state.phase === 'in_room' && (
@@ -121,18 +136,6 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           <NotesPanel appointment={appointment} />
           {appointment.kind === 'follow_up' && <PhotoComparison appointment={appointment} />}
         </div>
-      </div>
-      <div className="row wrap room-actions">
-        <MediaControls room={room} localStream={localStream} />
-        <button
-          type="button"
-          onClick={() => {
-            void room?.close();
-          }}
-        >
-          Leave room
-        </button>
-        <EndVisitControl appointment={appointment} room={room} />
       </div>
     </div>
   );
@@ -150,7 +153,7 @@ export default function ProviderVisit({ appointmentId }: { appointmentId: string
   return (
     <div className="stack">
       <h1>
-        {visit.kind.replace('_', ' ')} · {new Date(visit.startsAt).toLocaleString()} · patient in {visit.confirmedState ?? visit.patientState}
+        {visitName(visit.kind)} · {dayAndTime(new Date(visit.startsAt))} · patient in {visit.confirmedState ?? visit.patientState}
       </h1>
       {localStream === null ? (
         <Section title="Device and network check">

@@ -476,11 +476,10 @@ export class RoomConnection {
     this.#clearReconnecting(peer.userId);
     const existing = this.#state.remotes.find((remote) => remote.peerId === peer.peerId);
     if (existing !== undefined) {
-      existing.stream.getTracks().filter((old) => old.kind === track.kind).forEach((old) => {
-        existing.stream.removeTrack(old);
-      });
-      existing.stream.addTrack(track);
-      this.#update({ remotes: [...this.#state.remotes] });
+      // A new stream object, so the <video> rebinds (a track added to a playing stream may not show).
+      const kept = existing.stream.getTracks().filter((old) => old.kind !== track.kind);
+      const updated: RemoteParticipant = { ...existing, stream: new MediaStream([...kept, track]) };
+      this.#update({ remotes: this.#state.remotes.map((remote) => (remote === existing ? updated : remote)) });
       return;
     }
     const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]) };
@@ -553,13 +552,32 @@ export class RoomConnection {
   }
 
   /**
-   * Sends `track` instead of the current one of its kind (another camera): same producer,
-   * same encryption transform, no renegotiation. The caller swaps it into the local stream.
+   * Sends `track` instead of the current one of its kind (another camera). The old producer
+   * is closed and a new one made, with its own encryption transform attached before
+   * negotiation (RTCRtpSender.replaceTrack under an encoded transform froze the picture in
+   * Chromium). The caller swaps the track into the local stream, so reconnects use it too.
    */
   async replaceTrack(track: MediaStreamTrack): Promise<void> {
-    for (const producer of this.#producers.values()) {
-      if (producer.kind === track.kind) await producer.replaceTrack({ track });
+    const device = this.#device;
+    const transport = this.#sendTransport;
+    if (device === null || transport === null) return;
+    for (const [id, producer] of this.#producers) {
+      if (producer.kind !== track.kind) continue;
+      producer.close();
+      this.#producers.delete(id);
+      await this.#request('closeProducer', { producerId: id }).catch(() => undefined);
     }
+    const kind = track.kind === 'audio' ? 'audio' : 'video';
+    const producer = await transport.produce({
+      track,
+      stopTracks: false,
+      ...(kind === 'video' ? { codec: pickVp8(device) } : {}),
+      appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
+      onRtpSender: (sender) => {
+        this.#e2ee.attachSender(sender, kind);
+      },
+    });
+    this.#producers.set(producer.id, producer);
   }
 
   /** Tells the audit trail an E2EE milestone (never the SAS itself). */
