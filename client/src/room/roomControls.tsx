@@ -60,6 +60,8 @@ export function MediaControls({ room, localStream }: { room: RoomConnection | nu
         current.stop();
       }
       localStream.addTrack(track);
+      // Script-added tracks fire no event by themselves; the preview tile listens for this one.
+      localStream.dispatchEvent(new MediaStreamTrackEvent('addtrack', { track }));
     } catch {
       setSwitchError('Could not switch to the other camera.');
     } finally {

@@ -67,7 +67,18 @@ export function VideoTile({ stream, label, muted, testId }: { stream: MediaStrea
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const video = ref.current;
-    if (video !== null && video.srcObject !== stream) video.srcObject = stream;
+    if (video === null) return;
+    if (video.srcObject !== stream) video.srcObject = stream;
+    // A track swapped inside the same stream (switch camera) is not picked up by a playing
+    // <video>: bind the stream again so it shows the new track.
+    const rebind = (): void => {
+      video.srcObject = null;
+      video.srcObject = stream;
+    };
+    stream.addEventListener('addtrack', rebind);
+    return () => {
+      stream.removeEventListener('addtrack', rebind);
+    };
   }, [stream]);
   return (
     <figure className={muted === true ? 'tile tile-local' : 'tile'}>

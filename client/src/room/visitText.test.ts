@@ -1,4 +1,3 @@
-import type { Appointment } from '../api/types.js';
 import { durationText, patientRefusalText, providerRefusalText, roomOpensAt, visitName } from './visitText.js';
 
 const startsAt = new Date('2026-12-02T22:30:00Z');
@@ -7,7 +6,7 @@ const appointment = {
   endsAt: new Date(startsAt.getTime() + 20 * 60_000).toISOString(),
   patientState: 'CT',
   confirmedState: null,
-} as unknown as Appointment;
+} as unknown as Parameters<typeof patientRefusalText>[1];
 const minutesBefore = (minutes: number): Date => new Date(startsAt.getTime() - minutes * 60_000);
 
 describe('visit room words', () => {

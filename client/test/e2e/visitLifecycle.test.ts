@@ -121,18 +121,31 @@ async function waitForDecodedRemoteVideo(page: Page): Promise<void> {
   );
 }
 
-/** Waits until the remote video decodes new frames (not only frames from before). */
+/** Waits until the remote video presents new frames now (requestVideoFrameCallback fires), not only frames from before. */
 async function framesAdvance(page: Page): Promise<void> {
-  const before = await page.evaluate(
-    () => document.querySelector<HTMLVideoElement>('[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
-  );
   await page.waitForFunction(
-    (start) => {
-      const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
-      return video !== null && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > start + 10;
-    },
-    before,
-    { timeout: MEDIA_TIMEOUT_MS },
+    () =>
+      new Promise<boolean>((resolve) => {
+        const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+        if (video === null) {
+          resolve(false);
+          return;
+        }
+        let frames = 0;
+        const timer = setTimeout(() => {
+          resolve(false);
+        }, 3000);
+        const onFrame = (): void => {
+          frames += 1;
+          if (frames >= 5) {
+            clearTimeout(timer);
+            resolve(true);
+          } else video.requestVideoFrameCallback(onFrame);
+        };
+        video.requestVideoFrameCallback(onFrame);
+      }),
+    undefined,
+    { timeout: MEDIA_TIMEOUT_MS, polling: 500 },
   );
 }
 
