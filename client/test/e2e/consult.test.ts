@@ -348,7 +348,7 @@ describe('consult end to end in Chromium', () => {
       await injectorPage.goto(`${stack.clientUrl}/visit/${gfeId}`);
       await injectorPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await injectorPage.getByRole('button', { name: 'Continue' }).click();
-      await injectorPage.getByRole('heading', { name: 'Good Faith Exam' }).waitFor();
+      await injectorPage.getByRole('heading', { name: 'Good Faith Exam', exact: true }).waitFor();
       await injectorPage.getByLabel('History').fill('No prior neuromodulator treatment.');
       await injectorPage.getByLabel('Contraindications').fill('None reported.');
       await injectorPage.getByLabel('Service code').fill('neuromodulator');

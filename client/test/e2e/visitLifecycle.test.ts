@@ -344,6 +344,24 @@ describe('visit lifecycle in Chromium', () => {
       await patientMessage.getByRole('button', { name: 'Save to chart' }).click();
       await patientMessage.getByText('Saved to chart').waitFor();
 
+      // The switched camera is what the injector sees: not a black picture.
+      const brightness = await injectorPage.evaluate(() => {
+        const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+        if (video === null || video.videoWidth === 0) return -1;
+        const canvas = document.createElement('canvas');
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        const context = canvas.getContext('2d');
+        if (context === null) return -1;
+        context.drawImage(video, 0, 0);
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        let max = 0;
+        for (let i = 0; i < data.length; i += 4) max = Math.max(max, data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0);
+        return max;
+      });
+      const patientVideo = (await tracksOf(patientPage)).filter((track) => track.kind === 'video' && track.readyState === 'live');
+      expect({ brightness: brightness > 100, patientVideo }).toEqual({ brightness: true, patientVideo: expect.arrayContaining([expect.objectContaining({ enabled: true })]) as unknown });
+
       // End visit with an outcome: the patient is told, both leave, every track stops.
       await injectorPage.getByRole('button', { name: 'End visit' }).click();
       await injectorPage.getByLabel('Completed').check();
