@@ -27,11 +27,6 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
 
 /** socket.io disconnect reasons that mean the network went away, not that anyone chose to leave. */
 const DROPPED_CONNECTION_REASONS = new Set<string>(['transport close', 'transport error', 'ping timeout']);
-/**
- * How long a dropped admitted peer keeps its seat. socket.io clients retry within seconds
- * (RoomConnection backoff 0.5-4 s); a phone switching from Wi-Fi to cellular needs longer.
- */
-const RECONNECT_GRACE_MS = 30_000;
 
 /** Burst a client may send (media setup needs ~10-20 requests), and the sustained rate after it. */
 const REQUEST_BURST = 100;
@@ -156,8 +151,8 @@ async function openSession(socket: SignalingSocket, rooms: RoomRegistry, service
   socket.on('disconnect', (reason) => {
     // A dropped network (not a leave, a replacement or the end of the visit) keeps the seat
     // for a while, so the other side sees "reconnecting..." instead of a vanished tile.
-    if (DROPPED_CONNECTION_REASONS.has(reason) && peer.state === 'admitted' && !room.closed) {
-      peer.holdSeat(RECONNECT_GRACE_MS, onGone);
+    if (DROPPED_CONNECTION_REASONS.has(reason) && peer.state === 'admitted' && !room.closed && services.reconnectGraceMs > 0) {
+      peer.holdSeat(services.reconnectGraceMs, onGone);
       room.broadcast(peer, 'peerReconnecting', { peerId: peer.id });
       return;
     }
