@@ -49,6 +49,8 @@ describe('consult room across API and SFU', () => {
       verifyRoomToken: createRoomTokenVerifier({ jwksUrl: new URL('/.well-known/jwks.json', apiUrl) }),
       api: createHttpApiGateway({ baseUrl: apiUrl, serviceToken: await createServiceTokenSigner(servicePrivateJwk) }),
       logger: createSfuLogger('warn'),
+      // Peers here end by exiting: count their leaves at once instead of holding their seats.
+      reconnectGraceMs: 0,
     });
     visit = await setUpVisit(test);
   }, 120_000);

@@ -33,8 +33,11 @@ import { AppointmentNotices } from './modules/notifications/appointmentNotices.j
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
+import { InMemoryWaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
+import { waitingRoomRoutes } from './modules/rooms/waitingRoomRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
+import { visitRoutes } from './modules/scheduling/visitRoutes.js';
 import type { ApiServices } from './services.js';
 
 export interface ApiApp {
@@ -87,7 +90,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     pollingIntervalSeconds: config.JOBS_POLLING_SECONDS,
   });
   await notices.start();
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false } };
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false }, waitingRoom: new InMemoryWaitingRoomBoard() };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -97,9 +100,11 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...licensureRoutes(services),
     ...schedulingRoutes(services),
     ...appointmentRoutes(services),
+    ...visitRoutes(services),
     ...consentRoutes(services),
     ...clinicalRoutes(services),
     ...roomRoutes(services),
+    ...waitingRoomRoutes(services),
     ...auditRoutes(services),
     ...careTeamRoutes(services),
   ];

@@ -5,6 +5,7 @@ import type { Coordination } from './coordination/coordination.js';
 import type { Mailer } from './mail/mailer.js';
 import type { TokenService } from './auth/tokens.js';
 import type { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
+import type { WaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {
@@ -22,4 +23,6 @@ export interface ApiServices {
   notices: AppointmentNotices;
   /** Flipped at shutdown so readiness fails before connections close. */
   lifecycle: { shuttingDown: boolean };
+  /** Who waits in which visit room (fed by SFU room events), for the schedule's live alert. */
+  waitingRoom: WaitingRoomBoard;
 }

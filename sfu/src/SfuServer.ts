@@ -35,7 +35,15 @@ export interface SfuServerOptions {
   auditJournalPath?: string;
   /** Caps on media objects per peer and room (default DEFAULT_MEDIA_LIMITS). */
   limits?: MediaLimits;
+  /** How long a dropped admitted peer keeps its seat ("reconnecting"); 0 removes it at once. Default 30 s. */
+  reconnectGraceMs?: number;
 }
+
+/**
+ * How long a dropped admitted peer keeps its seat. socket.io clients retry within seconds
+ * (RoomConnection backoff 0.5-4 s); a phone switching from Wi-Fi to cellular needs longer.
+ */
+const DEFAULT_RECONNECT_GRACE_MS = 30_000;
 
 /** Largest signaling message accepted; mediasoup parameters are a few kilobytes at most. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -99,7 +107,14 @@ export class SfuServer {
       rooms,
       verifyRoomToken: options.verifyRoomToken,
       ...(options.cluster === undefined ? {} : { nodeId: options.cluster.nodeId }),
-      services: { api: options.api, logger, listenInfos, limits: options.limits ?? DEFAULT_MEDIA_LIMITS, report: (event) => { audit.report(event); } },
+      services: {
+        api: options.api,
+        logger,
+        listenInfos,
+        limits: options.limits ?? DEFAULT_MEDIA_LIMITS,
+        report: (event) => { audit.report(event); },
+        reconnectGraceMs: options.reconnectGraceMs ?? DEFAULT_RECONNECT_GRACE_MS,
+      },
     });
 
     httpServer.listen(options.port, options.host);

@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'appointment.check_in',
   'appointment.complete',
   'appointment.no_show',
+  'appointment.end',
+  'waiting_room.read',
   'consent.sign',
   'consent.read',
   'note.read',

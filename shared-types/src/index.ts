@@ -4,3 +4,4 @@ export * from './audit.js';
 export * from './signaling.js';
 export * from './sfuCluster.js';
 export * from './timeZones.js';
+export * from './visit.js';

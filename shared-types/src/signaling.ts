@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sfuNodeIdSchema } from './sfuCluster.js';
+import { VISIT_END_OUTCOMES } from './visit.js';
 
 /**
  * SFU signaling contract (socket.io). The TypeScript maps below type both ends
@@ -127,6 +128,23 @@ export const producerRequestSchema = z.object({ producerId: z.uuid() });
 export const E2EE_STATES = ['keys_exchanged', 'sas_verified', 'sas_mismatch', 'failed'] as const;
 export const e2eeStateRequestSchema = z.object({ state: z.enum(E2EE_STATES) });
 export const leaveRequestSchema = z.object({});
+/** Provider only, after the API recorded the outcome (POST /v1/appointments/:id/end): closes the room for everyone. */
+export const endVisitRequestSchema = z.object({ outcome: z.enum(VISIT_END_OUTCOMES) });
+
+/** Largest sealed chat message the SFU relays (base64url of a 4 000-character message plus tag). */
+export const CHAT_CIPHERTEXT_MAX_CHARS = 16_384;
+/**
+ * An in-call chat message, end-to-end encrypted by the sender (client/src/e2ee/chatCrypto.ts):
+ * AES-GCM under a key derived from the sender's current media key. The SFU relays it to the
+ * other admitted peers as an opaque blob; it never stores or logs it.
+ */
+export const sealedChatSchema = z.object({
+  keyIndex: z.number().int().min(0).max(255),
+  iv: z.string().regex(/^[A-Za-z0-9_-]{16}$/),
+  ciphertext: z.string().regex(/^[A-Za-z0-9_-]+$/).max(CHAT_CIPHERTEXT_MAX_CHARS),
+});
+export type SealedChat = z.infer<typeof sealedChatSchema>;
+export const chatRequestSchema = z.object({ sealed: sealedChatSchema });
 
 /** Largest relayed E2EE signal (JSON): a public key or one sealed media key is ~200 bytes. */
 export const E2EE_SIGNAL_MAX_BYTES = 2048;
@@ -141,7 +159,7 @@ export const e2eeSignalRequestSchema = z.object({
 });
 
 /** Result of every request: the ack carries either data or a machine-readable error. */
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; reason?: string } };
 export type AckCallback<T> = (result: Ack<T>) => void;
 
 export interface JoinResult {
@@ -196,6 +214,8 @@ export interface ClientToServerEvents {
   reportE2eeState: Request<z.infer<typeof e2eeStateRequestSchema>, Record<string, never>>;
   leave: Request<z.infer<typeof leaveRequestSchema>, Record<string, never>>;
   e2eeSignal: Request<z.infer<typeof e2eeSignalRequestSchema>, Record<string, never>>;
+  endVisit: Request<z.infer<typeof endVisitRequestSchema>, Record<string, never>>;
+  chat: Request<z.infer<typeof chatRequestSchema>, Record<string, never>>;
 }
 
 /** Runtime schemas for every client event, keyed like ClientToServerEvents. */
@@ -214,6 +234,8 @@ export const clientRequestSchemas = {
   reportE2eeState: e2eeStateRequestSchema,
   leave: leaveRequestSchema,
   e2eeSignal: e2eeSignalRequestSchema,
+  endVisit: endVisitRequestSchema,
+  chat: chatRequestSchema,
 } as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
 
 /** Why the server asks a client to rebuild its media (it keeps its place in the room). */
@@ -236,6 +258,14 @@ export interface ServerToClientEvents {
   replaced: (payload: Record<string, never>) => void;
   /** An E2EE signal from another admitted peer (see e2eeSignalRequestSchema). */
   e2eeSignal: (payload: { from: string; signal: Record<string, unknown> }) => void;
+  /** To a waiting patient: the provider tried to admit them and the API said no, and why. */
+  admissionRefused: (payload: { reason: AdmissionRefusalReason }) => void;
+  /** An admitted peer's connection dropped; its seat is kept for a grace period (peerLeft follows if it does not return). */
+  peerReconnecting: (payload: { peerId: string }) => void;
+  /** The provider ended the visit: everyone leaves; this socket is disconnected next. */
+  visitEnded: (payload: { outcome: (typeof VISIT_END_OUTCOMES)[number] }) => void;
+  /** A sealed chat message from another admitted peer (see sealedChatSchema). */
+  chat: (payload: { from: string; sealed: SealedChat }) => void;
 }
 
 /** Codes the SFU answers with; clients branch on these, never on messages. */

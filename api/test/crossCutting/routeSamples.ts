@@ -106,6 +106,7 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   },
   'POST /v1/auth/logout': { crossTenant: 'none', freshSession: true, ownTenantStatuses: [204] },
   'GET /v1/me': { crossTenant: 'none', ownTenantStatuses: [200] },
+  'GET /v1/waiting-room': { crossTenant: 'none', ownTenantStatuses: [200] },
   'POST /v1/users': {
     crossTenant: 'none',
     body: ({ caller }) => ({

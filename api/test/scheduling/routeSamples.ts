@@ -233,6 +233,13 @@ export const SCHEDULING_ROUTE_SAMPLES: Record<string, RouteSample> = {
     params: appointmentParams('appointment'),
     ownTenantStatuses: [409],
   },
+  'POST /v1/appointments/:appointmentId/end': {
+    seed,
+    params: appointmentParams('appointment'),
+    body: () => ({ outcome: 'completed' }),
+    // The seeded visit's room has not opened (409 visit_not_started); the medical director is not its provider (404).
+    ownTenantStatuses: [404, 409],
+  },
 
   // --- consent -----------------------------------------------------------------------------
   'GET /v1/consent-documents': { seed, crossTenant: 'none', query: () => ({ kind: 'telehealth' }), ownTenantStatuses: [200] },

@@ -100,6 +100,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'auth.password_reset': 'Reset their password',
   'auth.recovery_codes_issued': 'Got new recovery codes',
   'auth.recovery_code_used': 'Signed in with a recovery code',
+  'appointment.end': 'Ended a visit',
+  'waiting_room.read': 'Viewed who is waiting',
 };
 
 /** A staff-facing label for any action code. */

@@ -146,6 +146,11 @@ export interface E2eeSessionOptions {
   /** Creates the worker; injectable for tests. */
   createWorker?: () => Worker;
   transformApi?: TransformApi | null;
+  /**
+   * Told (with a copy) of every media key installed: ours (`selfId`) when we start sending
+   * with it, others' when they arrive. In-call chat derives its keys from them (chatCrypto.ts).
+   */
+  onKeyMaterial?: (participantId: string, keyIndex: number, material: ArrayBuffer) => void;
 }
 
 function defaultWorker(): Worker {

@@ -8,11 +8,12 @@ import { api, sessionUser } from '../api/http.js';
 import type { Appointment, ConsentDocument, ConsentStatusEntry } from '../api/types.js';
 import { US_STATES } from '../api/types.js';
 import { PreCheck } from '../room/PreCheck.js';
-import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
+import { RoomOpensNotice } from '../room/roomOpens.js';
+import { roomOpensAt, visitName } from '../room/visitText.js';
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
-import { FollowUpPanel } from './FollowUpPanel.js';
 import { formatWhen } from './localDay.js';
 import { IntakeForm } from './IntakeForm.js';
+import { PatientRoom } from './PatientRoom.js';
 
 type Step = 'consent' | 'check_in' | 'precheck' | 'room';
 
@@ -95,56 +96,6 @@ function CheckInStep({ appointment, onDone }: { appointment: Appointment; onDone
   );
 }
 
-function PatientRoom({ appointment, localStream }: { appointment: Appointment; localStream: MediaStream }) {
-  const { room, state } = useRoom(appointment.id, localStream);
-  if (state === null) return <p role="status">Connecting…</p>;
-  const followUp = appointment.kind === 'follow_up';
-  return (
-    <div className="room" data-phase={state.phase}>
-      <div className="room-status">
-        <NetworkIndicator quality={state.network} phase={state.phase} />
-        <E2eeIndicator
-          e2ee={state.e2ee}
-          onVerified={(match) => {
-            // Different codes mean someone may be in the middle: record it and hang up.
-            void room?.confirmSas(match).then(() => (match ? undefined : room.close()));
-          }}
-        />
-      </div>
-      {state.phase === 'waiting' && (
-        <Section title="Waiting room">
-          <p role="status" data-testid="waiting-room">
-            Your provider has been told you are here and will let you in shortly. Please keep this page open.
-          </p>
-        </Section>
-      )}
-      {(state.phase === 'connecting' || state.phase === 'reconnecting') && <p role="status">{state.phase === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</p>}
-      {state.phase === 'failed' && (
-        <p role="alert" className="error">
-          Could not join the visit ({state.error}).
-        </p>
-      )}
-      {state.phase === 'ended' && <p role="status">The visit has ended.</p>}
-      <div className={followUp ? 'room-grid with-side' : 'room-grid'}>
-        <div className="videos">
-          {state.phase === 'in_room' && <RemoteVideos state={state} emptyText="Waiting for your provider’s video…" />}
-          <VideoTile stream={localStream} label="You" muted />
-        </div>
-        {followUp && <FollowUpPanel appointment={appointment} localStream={localStream} />}
-      </div>
-      <button
-        type="button"
-        className="danger"
-        onClick={() => {
-          void room?.close();
-        }}
-      >
-        Leave visit
-      </button>
-    </div>
-  );
-}
-
 /** The patient's visit flow for `/visit/:appointmentId`. */
 export default function PatientJoin({ appointmentId }: { appointmentId: string }) {
   const user = sessionUser();
@@ -159,8 +110,9 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
   return (
     <div className="join">
       <h1>
-        {visit.kind === 'follow_up' ? 'Follow-up visit' : visit.kind === 'gfe' ? 'Good Faith Exam' : 'Virtual consult'} · {formatWhen(visit.startsAt)}
+        {visitName(visit.kind)} · {formatWhen(visit.startsAt)}
       </h1>
+      {step !== 'room' && <RoomOpensNotice appointment={visit} />}
       {visit.kind === 'gfe' && step !== 'room' && <IntakeForm patientId={user.id} />}
       <ol className="steps" aria-label="Steps">
         {(['consent', 'check_in', 'precheck', 'room'] as const).map((name) => (
@@ -188,6 +140,7 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
       {step === 'precheck' && (
         <Section title="Device and network check">
           <PreCheck
+            opensAt={roomOpensAt(visit)}
             onReady={(stream) => {
               setLocalStream(stream);
               setStep('room');
@@ -195,7 +148,16 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
           />
         </Section>
       )}
-      {step === 'room' && localStream !== null && <PatientRoom appointment={visit} localStream={localStream} />}
+      {step === 'room' && localStream !== null && (
+        <PatientRoom
+          appointment={visit}
+          localStream={localStream}
+          onFix={(fix) => {
+            setLocalStream(null);
+            setStep(fix);
+          }}
+        />
+      )}
     </div>
   );
 }

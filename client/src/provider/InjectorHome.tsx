@@ -4,6 +4,7 @@ import type { Appointment } from '../api/types.js';
 import { AppLink } from '../chart/Link.js';
 import { formatWhen, statusName, visitName } from '../chart/labels.js';
 import { ErrorMessage, Section, useAsync } from '../ui/components.js';
+import { WaitingAlerts } from './WaitingAlerts.js';
 
 const DAY_MS = 86_400_000;
 
@@ -30,6 +31,7 @@ export default function InjectorHome() {
   return (
     <div className="stack">
       <h1>Schedule</h1>
+      <WaitingAlerts />
       <Section title="Upcoming visits">
         <ErrorMessage error={schedule.error} />
         {appointments.length === 0 && !schedule.loading && <p>No visits in the next two weeks.</p>}

@@ -7,12 +7,16 @@ import { api, sessionUser } from '../api/http.js';
 import type { Appointment, PhotoMeta, VisitPhotos } from '../api/types.js';
 import { latestBeforePhoto, usePhotoUrl } from '../patient/FollowUpPanel.js';
 import { PreCheck } from '../room/PreCheck.js';
+import { ChatPanel } from '../room/chatUi.js';
+import { MediaControls } from '../room/roomControls.js';
 import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
-import { ErrorMessage, Section, errorText, useAsync } from '../ui/components.js';
+import { ErrorMessage, Section, useAsync } from '../ui/components.js';
 import { NotesPanel } from './NotesPanel.js';
 import { IntakePanel } from './IntakePanel.js';
 import { AppLink } from '../chart/Link.js';
 import { visitName } from '../chart/labels.js';
+import { formatWhen } from '../patient/localDay.js';
+import { EndVisitControl, ProviderVisitEnded, admitErrorText, saveChatToChart } from './visitEnd.js';
 
 function Photo({ photo, label }: { photo: PhotoMeta | null; label: string }) {
   const url = usePhotoUrl(photo?.id ?? null);
@@ -57,6 +61,7 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
   const { room, state } = useRoom(appointment.id, localStream);
   const [admitError, setAdmitError] = useState<string | null>(null);
   if (state === null) return <p role="status">Connecting…</p>;
+  if (state.phase === 'ended') return <ProviderVisitEnded outcome={state.visitEnded} />;
   return (
     <div className="room" data-phase={state.phase}>
       <div className="room-status">
@@ -89,7 +94,7 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
                   onClick={() => {
                     setAdmitError(null);
                     room?.admit(peer.peerId).catch((error: unknown) => {
-                      setAdmitError(errorText(error));
+                      setAdmitError(admitErrorText(error, appointment, new Date()));
                     });
                   }}
                 >
@@ -100,31 +105,44 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           </ul>
         )}
         {admitError !== null && (
-          <p role="alert" className="error">
-            Admission refused: {admitError}
+          <p role="alert" className="error" data-testid="admit-error">
+            {admitError}
           </p>
         )}
       </Section>
       <div className="room-grid with-side">
-        <div className="videos">
-          <RemoteVideos state={state} emptyText="The patient’s video appears here once admitted." />
-          <VideoTile stream={localStream} label="You" muted />
+        <div className="room-main">
+          <div className="videos">
+            <RemoteVideos state={state} emptyText="The patient’s video appears here once admitted." />
+            <VideoTile stream={localStream} label="You" muted />
+          </div>
+          <div className="row wrap room-actions">
+            <MediaControls room={room} localStream={localStream} />
+            <button
+              type="button"
+              onClick={() => {
+                void room?.close();
+              }}
+            >
+              Leave room
+            </button>
+            <EndVisitControl appointment={appointment} room={room} />
+          </div>
         </div>
         <div className="side-panel">
           {appointment.kind === 'gfe' && <IntakePanel patientId={appointment.patientId} />}
+          {state.phase === 'in_room' && (
+            <ChatPanel
+              room={room}
+              state={state}
+              otherLabel="Patient"
+              onSave={(message) => saveChatToChart(appointment, message)}
+            />
+          )}
           <NotesPanel appointment={appointment} />
           {appointment.kind === 'follow_up' && <PhotoComparison appointment={appointment} />}
         </div>
       </div>
-      <button
-        type="button"
-        className="danger"
-        onClick={() => {
-          void room?.close();
-        }}
-      >
-        End visit
-      </button>
     </div>
   );
 }
@@ -141,7 +159,7 @@ export default function ProviderVisit({ appointmentId }: { appointmentId: string
   return (
     <div className="stack">
       <h1>
-        {visitName(visit.kind, visit.serviceCode)} · {visit.patientName ?? 'Patient'} · {new Date(visit.startsAt).toLocaleString()} · in{' '}
+        {visitName(visit.kind, visit.serviceCode)} · {visit.patientName ?? 'Patient'} · {formatWhen(visit.startsAt)} · in{' '}
         {visit.confirmedState ?? visit.patientState}
       </h1>
       <AppLink to={`/patients/${visit.patientId}`}>Open patient chart</AppLink>

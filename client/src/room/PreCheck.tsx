@@ -1,11 +1,14 @@
 /**
  * Device and network pre-check before joining: camera and microphone permission, a preview,
- * device choice, and whether this browser can do end-to-end encryption.
+ * device choice, a speaker test tone, a microphone level meter, and whether this browser can
+ * do end-to-end encryption. `opensAt` holds the Continue button until the room opens.
  */
 import { useEffect, useState } from 'react';
 import { detectTransformApi } from '../e2ee/E2eeSession.js';
 import { Select } from '../ui/components.js';
-import { VideoTile } from './roomUi.js';
+import { MicrophoneLevel, SpeakerTest } from './roomControls.js';
+import { VideoTile, useNow } from './roomUi.js';
+import { clockTime } from './visitText.js';
 
 interface CheckResult {
   label: string;
@@ -21,7 +24,9 @@ async function openDevices(cameraId: string, microphoneId: string): Promise<Medi
 }
 
 /** Runs the checks; calls `onReady` with the chosen local stream. */
-export function PreCheck({ onReady }: { onReady: (stream: MediaStream) => void }) {
+export function PreCheck({ onReady, opensAt }: { onReady: (stream: MediaStream) => void; opensAt?: Date }) {
+  const now = useNow();
+  const notOpenYet = opensAt !== undefined && now < opensAt;
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [cameraId, setCameraId] = useState('');
@@ -90,6 +95,8 @@ export function PreCheck({ onReady }: { onReady: (stream: MediaStream) => void }
           </li>
         ))}
       </ul>
+      {stream !== null && <MicrophoneLevel stream={stream} />}
+      <SpeakerTest />
       {error !== null && (
         <p role="alert" className="error">
           {error}
@@ -106,9 +113,10 @@ export function PreCheck({ onReady }: { onReady: (stream: MediaStream) => void }
           options={microphones.map((device, index) => ({ value: device.deviceId, label: device.label || `Microphone ${index + 1}` }))}
         />
       )}
+      {notOpenYet && <p className="muted">You can join from {clockTime(opensAt)}, when your visit room opens.</p>}
       <button
         type="button"
-        disabled={!ready}
+        disabled={!ready || notOpenYet}
         onClick={() => {
           if (stream !== null) {
             handedOver.add(stream);

@@ -5,6 +5,8 @@
  */
 import type {
   Ack,
+  AdmissionRefusalReason,
+  VisitEndOutcome,
   ClientToServerEvents,
   ConsumerInfo,
   JoinResult,
@@ -20,6 +22,8 @@ import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { E2eeSession } from '../e2ee/E2eeSession.js';
 import type { E2eeSignal, E2eeState } from '../e2ee/E2eeSession.js';
+import { ChatChannel } from './chatChannel.js';
+import type { ChatMessage } from './chatChannel.js';
 import { parseE2eeSignal } from './e2eeRelay.js';
 import { classifyNetwork } from './networkQuality.js';
 import type { NetworkQuality, TransportSample } from './networkQuality.js';
@@ -47,6 +51,24 @@ export interface RoomState {
   /** Machine-readable reason when phase is failed (e.g. a signaling error code). */
   error: string | null;
   reconnects: number;
+  /** Set for a waiting patient when the provider tried to admit them and the API refused. */
+  refusal: AdmissionRefusalReason | null;
+  /** Others whose connection dropped: their tile says "reconnecting..." until they are back. */
+  reconnectingPeers: PeerInfo[];
+  /** Set when the provider ended the visit (with how it ended). */
+  visitEnded: VisitEndOutcome | null;
+  /** In-call chat, decrypted (end-to-end encrypted on the wire). */
+  chat: ChatMessage[];
+}
+
+/** A refused signaling request: `code` is the SFU's error code, `reason` a finer cause when given. */
+export class RoomRequestError extends Error {
+  readonly reason: string | null;
+  constructor(code: string, reason: string | undefined) {
+    super(code);
+    this.name = 'RoomRequestError';
+    this.reason = reason ?? null;
+  }
 }
 
 /** What the API returns from POST /v1/appointments/:id/room-token. */
@@ -92,6 +114,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const KEY_WAIT_MS = 10_000;
 /** Well inside the API's 15-minute idle logoff, and rare enough to cost nothing. */
 export const HEARTBEAT_MS = 60_000;
+/** How long a dropped participant's tile says "reconnecting" (the SFU holds the seat 30 s). */
+const RECONNECTING_TILE_MS = 35_000;
 
 function pickVp8(device: Device): RtpCodecCapability {
   // E2EE leaves only VP8 headers in the clear (codecHeader.ts): never let another codec win.
@@ -104,6 +128,8 @@ function pickVp8(device: Device): RtpCodecCapability {
 export class RoomConnection {
   readonly #options: RoomOptions;
   readonly #e2ee: E2eeSession;
+  readonly #chat: ChatChannel;
+  readonly #reconnectingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #listeners = new Set<(state: RoomState) => void>();
   readonly #peers = new Map<string, PeerInfo>();
   readonly #consumers = new Map<string, Consumer>();
@@ -126,17 +152,32 @@ export class RoomConnection {
   readonly #lastBytes = new Map<string, { bytes: number; at: number; keyFrameAskedAt: number | null }>();
   #lastSample: TransportSample | null = null;
   #closed = false;
+  /** The provider ended the visit: the server closes the connection, no goodbye needed. */
+  #ending = false;
   #reportedKeysExchanged = false;
   #state: RoomState;
 
   constructor(options: RoomOptions) {
     this.#options = options;
+    this.#chat = new ChatChannel({
+      selfId: options.selfUserId,
+      keys: {
+        currentSendKey: () => this.#e2ee.currentSendKey(),
+        peerKey: (userId, keyIndex) => this.#e2ee.peerKey(userId, keyIndex),
+      },
+      relay: async (sealed) => {
+        await this.#request('chat', { sealed });
+      },
+    });
     this.#e2ee = new E2eeSession({
       selfId: options.selfUserId,
       roomId: options.appointmentId,
       send: (to, signal) => {
         this.#relay(to, signal);
       },
+    });
+    this.#chat.subscribe((chat) => {
+      this.#update({ chat });
     });
     this.#state = {
       phase: 'connecting',
@@ -146,6 +187,10 @@ export class RoomConnection {
       network: 'unknown',
       error: null,
       reconnects: 0,
+      refusal: null,
+      reconnectingPeers: [],
+      visitEnded: null,
+      chat: [],
     };
     this.#e2ee.subscribe((e2ee) => {
       this.#update({ e2ee });
@@ -247,6 +292,22 @@ export class RoomConnection {
     socket.on('replaced', () => {
       this.#update({ phase: 'ended', error: 'replaced_by_another_tab' });
     });
+    socket.on('admissionRefused', ({ reason }) => {
+      this.#update({ refusal: reason });
+    });
+    socket.on('peerReconnecting', ({ peerId }) => {
+      const peer = this.#peers.get(peerId);
+      if (peer !== undefined) this.#markReconnecting(peer);
+    });
+    socket.on('visitEnded', ({ outcome }) => {
+      this.#ending = true;
+      this.#update({ visitEnded: outcome, phase: 'ended' });
+      void this.close();
+    });
+    socket.on('chat', ({ from, sealed }) => {
+      const peer = this.#peers.get(from);
+      if (peer !== undefined) void this.#chat.receive(peer.userId, sealed);
+    });
     socket.on('e2eeSignal', ({ from, signal }) => {
       const parsed = parseE2eeSignal(signal);
       const peer = this.#peers.get(from);
@@ -285,7 +346,7 @@ export class RoomConnection {
       emitWithAck: (event: string, payload: unknown) => Promise<Ack<unknown>>;
     };
     const result = await emitter.emitWithAck(event, payload);
-    if (!result.ok) throw new Error(result.error.code);
+    if (!result.ok) throw new RoomRequestError(result.error.code, result.error.reason);
     return result.data as never;
   }
 
@@ -465,14 +526,34 @@ export class RoomConnection {
     }
   }
 
+  #markReconnecting(peer: PeerInfo): void {
+    clearTimeout(this.#reconnectingTimers.get(peer.userId));
+    this.#reconnectingTimers.set(
+      peer.userId,
+      setTimeout(() => {
+        this.#clearReconnecting(peer.userId);
+      }, RECONNECTING_TILE_MS),
+    );
+    const others = this.#state.reconnectingPeers.filter((other) => other.userId !== peer.userId);
+    this.#update({ reconnectingPeers: [...others, peer] });
+  }
+
+  #clearReconnecting(userId: string): void {
+    clearTimeout(this.#reconnectingTimers.get(userId));
+    this.#reconnectingTimers.delete(userId);
+    if (this.#state.reconnectingPeers.some((peer) => peer.userId === userId)) {
+      this.#update({ reconnectingPeers: this.#state.reconnectingPeers.filter((peer) => peer.userId !== userId) });
+    }
+  }
+
   #addRemoteTrack(peer: PeerInfo, track: MediaStreamTrack): void {
+    this.#clearReconnecting(peer.userId);
     const existing = this.#state.remotes.find((remote) => remote.peerId === peer.peerId);
     if (existing !== undefined) {
-      existing.stream.getTracks().filter((old) => old.kind === track.kind).forEach((old) => {
-        existing.stream.removeTrack(old);
-      });
-      existing.stream.addTrack(track);
-      this.#update({ remotes: [...this.#state.remotes] });
+      // A new stream object, so the <video> rebinds (a track added to a playing stream may not show).
+      const kept = existing.stream.getTracks().filter((old) => old.kind !== track.kind);
+      const updated: RemoteParticipant = { ...existing, stream: new MediaStream([...kept, track]) };
+      this.#update({ remotes: this.#state.remotes.map((remote) => (remote === existing ? updated : remote)) });
       return;
     }
     const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]), reconnecting: false };
@@ -591,6 +672,45 @@ export class RoomConnection {
     return this.#e2ee;
   }
 
+  /** Provider only, after the API recorded the outcome: closes the room for everyone. */
+  async endVisit(outcome: VisitEndOutcome): Promise<void> {
+    await this.#request('endVisit', { outcome });
+  }
+
+  /** Sends an end-to-end encrypted chat message to everyone in the consult. */
+  async sendChat(text: string): Promise<void> {
+    await this.#chat.send(text);
+  }
+
+  /**
+   * Sends `track` instead of the current one of its kind (another camera). The old producer
+   * is closed and a new one made, with its own encryption transform attached before
+   * negotiation (RTCRtpSender.replaceTrack under an encoded transform froze the picture in
+   * Chromium). The caller swaps the track into the local stream, so reconnects use it too.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    const device = this.#device;
+    const transport = this.#sendTransport;
+    if (device === null || transport === null) return;
+    for (const [id, producer] of this.#producers) {
+      if (producer.kind !== track.kind) continue;
+      producer.close();
+      this.#producers.delete(id);
+      await this.#request('closeProducer', { producerId: id }).catch(() => undefined);
+    }
+    const kind = track.kind === 'audio' ? 'audio' : 'video';
+    const producer = await transport.produce({
+      track,
+      stopTracks: false,
+      ...(kind === 'video' ? { codec: pickVp8(device) } : {}),
+      appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
+      onRtpSender: (sender) => {
+        this.#e2ee.attachSender(sender, kind);
+      },
+    });
+    this.#producers.set(producer.id, producer);
+  }
+
   /** Tells the audit trail an E2EE milestone (never the SAS itself). */
   async reportE2eeState(state: 'keys_exchanged' | 'sas_verified' | 'sas_mismatch' | 'failed'): Promise<void> {
     try {
@@ -604,11 +724,12 @@ export class RoomConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     try {
-      if (this.#socket?.connected === true) await this.#request('leave', {});
+      if (this.#socket?.connected === true && !this.#ending) await this.#request('leave', {});
     } catch {
       // Leaving anyway.
     }
     this.#closed = true;
+    for (const timer of this.#reconnectingTimers.values()) clearTimeout(timer);
     window.removeEventListener('online', this.#onOnline);
     if (this.#networkTimer !== null) clearInterval(this.#networkTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { ApiError, api, sessionUser } from '../api/http.js';
 import type { E2eeState, KeyHolder, RefusedPeer } from '../e2ee/E2eeSession.js';
 import type { NetworkQuality } from './networkQuality.js';
+import { stopStream } from './roomControls.js';
 import { RoomConnection } from './RoomConnection.js';
 import type { RoomState, RoomTicket } from './RoomConnection.js';
 
@@ -49,6 +50,8 @@ export function useRoom(appointmentId: string, localStream: MediaStream | null):
     connection.start();
     return () => {
       void connection.close();
+      // The stream was handed to the room: leaving the screen releases the devices too.
+      stopStream(localStream);
       setRoom(null);
     };
   }, [appointmentId, localStream]);
@@ -56,6 +59,11 @@ export function useRoom(appointmentId: string, localStream: MediaStream | null):
     (listener) => room?.subscribe(listener) ?? (() => undefined),
     () => room?.state ?? null,
   );
+  const ended = state?.phase === 'ended';
+  useEffect(() => {
+    // Leaving (or being ended by the provider) releases the camera and microphone.
+    if (ended && localStream !== null) stopStream(localStream);
+  }, [ended, localStream]);
   return { room, state };
 }
 
@@ -64,7 +72,18 @@ export function VideoTile({ stream, label, muted, testId }: { stream: MediaStrea
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const video = ref.current;
-    if (video !== null && video.srcObject !== stream) video.srcObject = stream;
+    if (video === null) return;
+    if (video.srcObject !== stream) video.srcObject = stream;
+    // A track swapped inside the same stream (switch camera) is not picked up by a playing
+    // <video>: bind the stream again so it shows the new track.
+    const rebind = (): void => {
+      video.srcObject = null;
+      video.srcObject = stream;
+    };
+    stream.addEventListener('addtrack', rebind);
+    return () => {
+      stream.removeEventListener('addtrack', rebind);
+    };
   }, [stream]);
   return (
     <figure className={muted === true ? 'tile tile-local' : 'tile'}>
@@ -205,19 +224,43 @@ export function NetworkIndicator({ quality, phase }: { quality: NetworkQuality; 
   );
 }
 
-/** Remote participants' videos, or a placeholder while alone. */
+/** Remote participants' videos, "reconnecting" tiles for dropped ones, or a placeholder while alone. */
 export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText: string }) {
-  if (state.remotes.length === 0) return <p className="placeholder">{emptyText}</p>;
+  const label = (role: RoomState['remotes'][number]['role']): string => (role === 'provider' ? 'Your provider' : 'Patient');
+  const reconnecting = state.reconnectingPeers.filter((peer) => !state.remotes.some((remote) => remote.userId === peer.userId));
+  if (state.remotes.length === 0 && reconnecting.length === 0) return <p className="placeholder">{emptyText}</p>;
   return (
     <>
       {state.remotes.map((remote) => (
         <VideoTile
           key={remote.peerId}
           stream={remote.stream}
-          label={`${remote.role === 'provider' ? 'Your provider' : 'Patient'}${remote.reconnecting ? ' · reconnecting…' : ''}`}
+          label={`${label(remote.role)}${remote.reconnecting ? ' · reconnecting…' : ''}`}
           testId="remote-video"
         />
       ))}
+      {reconnecting.map((peer) => (
+        <figure key={peer.userId} className="tile tile-reconnecting" data-testid="remote-reconnecting">
+          <p className="tile-notice" role="status">
+            {peer.role === 'provider' ? 'Your provider is reconnecting…' : 'Patient reconnecting…'}
+          </p>
+          <figcaption>{label(peer.role)}</figcaption>
+        </figure>
+      ))}
     </>
   );
+}
+
+/** The current time, refreshed every `intervalMs` (for countdowns). */
+export function useNow(intervalMs = 1000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setNow(new Date());
+    }, intervalMs);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [intervalMs]);
+  return now;
 }

@@ -4,8 +4,11 @@ import type { types } from 'mediasoup';
 import { SignalingError } from '../signaling/SignalingError.js';
 import type { MediaCounts } from './mediaLimits.js';
 
-/** lobby: connected, not yet asked to join; waiting: in the waiting room; admitted: in the consult. */
-export type PeerState = 'lobby' | 'waiting' | 'admitted' | 'closed';
+/**
+ * lobby: connected, not yet asked to join; waiting: in the waiting room; admitted: in the
+ * consult; reconnecting: an admitted peer whose connection dropped, seat kept for a grace period.
+ */
+export type PeerState = 'lobby' | 'waiting' | 'admitted' | 'reconnecting' | 'closed';
 
 /** How a peer talks back to its browser (the socket, seen only through typed emits). */
 export interface PeerChannel {
@@ -27,6 +30,8 @@ export class Peer {
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #producers = new Map<string, types.Producer>();
   readonly #consumers = new Map<string, types.Consumer>();
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #releaseSeat: (() => void) | undefined;
 
   constructor(userId: string, role: RoomRole, channel: PeerChannel) {
     this.userId = userId;
@@ -138,15 +143,48 @@ export class Peer {
     this.#consumers.clear();
   }
 
+  /**
+   * The connection dropped while in the consult: keep the seat (the others show
+   * "reconnecting") and run `release` after `graceMs` unless the user comes back first
+   * (their new connection replaces this peer, which releases the seat at once).
+   */
+  holdSeat(graceMs: number, release: () => void): void {
+    if (this.#state !== 'admitted') return;
+    this.#state = 'reconnecting';
+    this.closeMedia();
+    this.#releaseSeat = release;
+    this.#graceTimer = setTimeout(() => {
+      this.#release();
+    }, graceMs);
+  }
+
+  #release(): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    const release = this.#releaseSeat;
+    this.#releaseSeat = undefined;
+    release?.();
+  }
+
   /** Leaves for good. Idempotent. */
   close(): void {
     if (this.#state === 'closed') return;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    this.#releaseSeat = undefined;
     this.closeMedia();
     this.#state = 'closed';
   }
 
-  /** Ends the signaling connection; its disconnect handler closes the peer and reports the leave. */
+  /**
+   * Ends the signaling connection; its disconnect handler closes the peer and reports the
+   * leave. A seat held for a dropped connection has no connection left: it is released now.
+   */
   disconnect(): void {
+    if (this.#state === 'reconnecting') {
+      this.#release();
+      return;
+    }
     this.#channel.disconnect();
   }
 }

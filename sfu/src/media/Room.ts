@@ -1,4 +1,4 @@
-import type { JoinResult, PeerInfo, ProducerInfo, ServerToClientEvents, WaitingPeer } from '@medspa/shared-types';
+import type { JoinResult, PeerInfo, ProducerInfo, ServerToClientEvents, VisitEndOutcome, WaitingPeer } from '@medspa/shared-types';
 import type { types } from 'mediasoup';
 import { ROUTER_MEDIA_CODECS } from './mediaCodecs.js';
 import type { MediaCounts } from './mediaLimits.js';
@@ -175,6 +175,19 @@ export class Room {
     for (const peer of this.admittedPeers()) {
       peer.send('reconnectRequired', { reason: 'media_server_restarted' });
     }
+  }
+
+  /**
+   * The provider ended the visit: everyone (in the consult, waiting or reconnecting) is told,
+   * then every connection is closed; the last one leaving closes the room.
+   */
+  endVisit(outcome: VisitEndOutcome): void {
+    const everyone = [...this.#peers.values()];
+    for (const peer of everyone) peer.send('visitEnded', { outcome });
+    // After the current tick, so the provider's ack and the notices leave before the sockets close.
+    setImmediate(() => {
+      for (const peer of everyone) peer.disconnect();
+    });
   }
 
   /** Closes every peer and the router. Idempotent. */

@@ -17,6 +17,8 @@ export interface SignalingServices {
   limits: MediaLimits;
   /** Sends an audit event to the API without blocking the request (see AuditOutbox). */
   report: (event: SfuRoomEvent) => void;
+  /** How long a dropped admitted peer keeps its seat as "reconnecting" (0: removed at once). */
+  reconnectGraceMs: number;
 }
 
 /** One authenticated connection: who (verified token claims), where, and as which peer. */

@@ -5,6 +5,8 @@ export class SignalingError extends Error {
   constructor(
     readonly code: SignalingErrorCode,
     message: string,
+    /** A finer machine-readable reason (e.g. why the API refused an admission). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'SignalingError';

@@ -25,6 +25,9 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
     .join('; ');
 }
 
+/** socket.io disconnect reasons that mean the network went away, not that anyone chose to leave. */
+const DROPPED_CONNECTION_REASONS = new Set<string>(['transport close', 'transport error', 'ping timeout']);
+
 /** Burst a client may send (media setup needs ~10-20 requests), and the sustained rate after it. */
 const REQUEST_BURST = 100;
 const REQUESTS_PER_SECOND = 20;
@@ -53,7 +56,7 @@ function bind(socket: SignalingSocket, ready: Promise<PeerSession | undefined>, 
       reply({ ok: true, data });
     } catch (error) {
       if (error instanceof SignalingError) {
-        reply({ ok: false, error: { code: error.code, message: error.message } });
+        reply({ ok: false, error: { code: error.code, message: error.message, ...(error.reason === undefined ? {} : { reason: error.reason }) } });
         return;
       }
       session.services.logger.error({ event, roomId: session.room.id, peerId: session.peer.id, reason: (error as Error).message }, 'signaling request failed');
@@ -138,7 +141,7 @@ async function openSession(socket: SignalingSocket, rooms: RoomRegistry, service
   });
   const session: PeerSession = { claims, room, peer, services };
   const onGone = (): void => {
-    const wasAdmitted = peer.state === 'admitted';
+    const wasAdmitted = peer.state === 'admitted' || peer.state === 'reconnecting';
     const hadJoined = peer.state !== 'lobby' && peer.state !== 'closed';
     peer.close();
     room.removePeer(peer);
@@ -152,7 +155,16 @@ async function openSession(socket: SignalingSocket, rooms: RoomRegistry, service
     return undefined;
   }
   const previous = room.addPeer(peer);
-  socket.on('disconnect', onGone);
+  socket.on('disconnect', (reason) => {
+    // A dropped network (not a leave, a replacement or the end of the visit) keeps the seat
+    // for a while, so the other side sees "reconnecting..." instead of a vanished tile.
+    if (DROPPED_CONNECTION_REASONS.has(reason) && peer.state === 'admitted' && !room.closed && services.reconnectGraceMs > 0) {
+      peer.holdSeat(services.reconnectGraceMs, onGone);
+      room.broadcast(peer, 'peerReconnecting', { peerId: peer.id });
+      return;
+    }
+    onGone();
+  });
   if (previous !== undefined) {
     // The same user connected again (new tab, network change): the newest connection wins.
     previous.send('replaced', {});

@@ -12,6 +12,7 @@ import { AuditMerkleFrontier1764600200000 } from './1764600200000-AuditMerkleFro
 import { RuntimeLeastPrivilege1764600300000 } from './1764600300000-RuntimeLeastPrivilege.js';
 import { StaffOnboarding1764600400000 } from './1764600400000-StaffOnboarding.js';
 import { PatientOnboarding1764600500000 } from './1764600500000-PatientOnboarding.js';
+import { VisitOutcome1764600600000 } from './1764600600000-VisitOutcome.js';
 import { Chart1764600700000 } from './1764600700000-Chart.js';
 import { SfuEventReceipts1764600900000 } from './1764600900000-SfuEventReceipts.js';
 import { RoomAdmissions1764600900100 } from './1764600900100-RoomAdmissions.js';
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   RuntimeLeastPrivilege1764600300000,
   StaffOnboarding1764600400000,
   PatientOnboarding1764600500000,
+  VisitOutcome1764600600000,
   Chart1764600700000,
   SfuEventReceipts1764600900000,
   RoomAdmissions1764600900100,

@@ -72,7 +72,7 @@ export function roomRoutes({ dataSource, tokens, config, coordination }: ApiServ
 }
 
 /** Internal endpoints the SFU calls; the paths its ApiGateway uses (sfu/src/api/apiGateway.ts). */
-export function sfuServiceRoutes({ dataSource }: ApiServices): RouteSpec[] {
+export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): RouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -81,7 +81,11 @@ export function sfuServiceRoutes({ dataSource }: ApiServices): RouteSpec[] {
       access: 'public',
       summary: 'SFU asks whether the provider may admit the patient now; audited as room.admit / room.admit_refused',
       body: admissionCheckRequestSchema,
-      handle: async ({ body, context }) => ({ body: await decideAdmission(dataSource, context, body) }),
+      handle: async ({ body, context }) => {
+        const decision = await decideAdmission(dataSource, context, body);
+        if (decision.allowed) waitingRoom.admitted(body.practiceId, body.appointmentId, body.patientUserId);
+        return { body: decision };
+      },
     }),
     defineRoute({
       method: 'post',
@@ -91,6 +95,7 @@ export function sfuServiceRoutes({ dataSource }: ApiServices): RouteSpec[] {
       body: sfuRoomEventSchema,
       handle: async ({ body, context }) => {
         await recordSfuRoomEvent(dataSource, context, body);
+        waitingRoom.observe(body);
         return { status: 204 };
       },
     }),

@@ -1,10 +1,11 @@
+import { ROOM_OPENS_MINUTES_BEFORE } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
 import { hasCurrentConsent } from '../consent/consentService.js';
 import { holdsValidLicense } from '../licensure/providerService.js';
 import { appointmentFacts } from './appointments.js';
 
 /** How long before the start a provider may admit the patient into the visit room. */
-export const EARLY_ADMISSION_MINUTES = 30;
+export const EARLY_ADMISSION_MINUTES = ROOM_OPENS_MINUTES_BEFORE;
 
 /** Why a patient cannot be admitted into a visit room. */
 export type AdmissionRefusal =

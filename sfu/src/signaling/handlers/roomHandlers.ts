@@ -64,7 +64,9 @@ export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'le
       throw error;
     }
     if (!decision.allowed) {
-      throw new SignalingError('admission_refused', `Admission refused: ${decision.reason}`);
+      // Both sides learn why: the patient must not wait forever for an admission that failed.
+      if (room.peer(peerId)?.state === 'waiting') patient.send('admissionRefused', { reason: decision.reason });
+      throw new SignalingError('admission_refused', 'The API refused this admission', decision.reason);
     }
     if (room.peer(peerId)?.state !== 'waiting') {
       // They left (or were admitted by another provider) while the API was deciding.
