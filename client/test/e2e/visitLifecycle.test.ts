@@ -269,6 +269,14 @@ describe('visit lifecycle in Chromium', () => {
       await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await shots(patientPage, '03-waiting-room');
 
+      // The schedule screen (another tab) shows the live "patient waiting" alert with name and visit.
+      const schedulePage = await injectorContext.newPage();
+      await schedulePage.goto(stack.clientUrl);
+      await signIn(schedulePage, practice.slug, injector);
+      await schedulePage.getByTestId('waiting-alert').filter({ hasText: 'Pat Patient' }).filter({ hasText: 'Good Faith Exam' }).waitFor({ timeout: 60_000 });
+      await shots(schedulePage, '03-schedule-patient-waiting-alert');
+      await schedulePage.close();
+
       // The practice publishes a new consent version meanwhile: the admission is refused, and both sides learn why.
       await publishConsent('I agree to receive care by video (version 2). Video is end-to-end encrypted.');
       await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
