@@ -152,6 +152,9 @@ describe('SFU signaling: authentication, waiting room, E2EE declaration', () => 
       error: { code: 'validation_failed' },
     });
     expect(await request(provider, 'restartIce', { transportId: randomUUID() })).toMatchObject({ ok: false, error: { code: 'transport_not_found' } });
+    // A key-frame request names one of the caller's own consumers.
+    expect(await request(provider, 'requestKeyFrame', { consumerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(provider, 'requestKeyFrame', { consumerId: randomUUID() })).toMatchObject({ ok: false, error: { code: 'consumer_not_found' } });
   });
 
   it('reports join and leave of every peer to the API audit trail, and closes empty rooms', async () => {

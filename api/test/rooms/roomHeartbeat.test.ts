@@ -72,6 +72,12 @@ describe('room heartbeat keeps an active consult signed in', () => {
   it('is for room participants only, and needs a session', async () => {
     await heartbeat(null).expect(401);
     await heartbeat(visit.setup.frontDesk).expect(403);
+    // Another patient of the practice is not in this room.
+    expect((await heartbeat(visit.otherPatient).expect(403)).body).toMatchObject({ code: 'not_appointment_participant' });
     await request(test.api.app).post('/v1/appointments/not-a-uuid/room-heartbeat').set('authorization', bearer(visit.otherPatient)).expect(400);
+    await request(test.api.app)
+      .post('/v1/appointments/00000000-0000-4000-8000-000000000000/room-heartbeat')
+      .set('authorization', bearer(visit.otherPatient))
+      .expect(404);
   });
 });

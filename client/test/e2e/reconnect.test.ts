@@ -73,13 +73,17 @@ function sfuPortsOf(page: Page): Promise<number[]> {
       if (connection.connectionState === 'closed') continue;
       const stats = await connection.getStats();
       const remotes = new Map<string, number>();
+      const pairs = new Map<string, string>();
       const selected: string[] = [];
-      stats.forEach((report: { type?: string; id?: string; port?: number; state?: string; nominated?: boolean; remoteCandidateId?: string }) => {
-        if (report.type === 'remote-candidate' && report.id !== undefined && report.port !== undefined) remotes.set(report.id, report.port);
-        if (report.type === 'candidate-pair' && report.nominated === true && report.remoteCandidateId !== undefined) selected.push(report.remoteCandidateId);
-      });
-      for (const id of selected) {
-        const port = remotes.get(id);
+      stats.forEach(
+        (report: { type?: string; id?: string; port?: number; state?: string; remoteCandidateId?: string; selectedCandidatePairId?: string }) => {
+          if (report.type === 'remote-candidate' && report.id !== undefined && report.port !== undefined) remotes.set(report.id, report.port);
+          if (report.type === 'candidate-pair' && report.id !== undefined && report.remoteCandidateId !== undefined) pairs.set(report.id, report.remoteCandidateId);
+          if (report.type === 'transport' && report.selectedCandidatePairId !== undefined) selected.push(report.selectedCandidatePairId);
+        },
+      );
+      for (const pairId of selected) {
+        const port = remotes.get(pairs.get(pairId) ?? '');
         if (port !== undefined) ports.push(port);
       }
     }
@@ -186,22 +190,31 @@ describe('reconnect after a network drop (Chromium, real stack)', () => {
     const admittedAt = Date.now();
     await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
     const firstFrameMs = (await firstFrame) - admittedAt;
-    expect((await sfuPortsOf(patientPage)).length).toBeGreaterThan(0);
     await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
     await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
 
     const recoveries: number[] = [];
     const stalledSeen: boolean[] = [];
+    const patientStalled: boolean[] = [];
     for (let drop = 0; drop < DROPS; drop += 1) {
       // Steady video first, so each drop starts from a running call.
       await nextRemoteFrameAt(patientPage);
       await sleep(2000);
-      // Only the patient's network goes away: their media path and their signaling.
-      proxy.setDropping(true, await sfuPortsOf(patientPage));
+      // Only the patient's network goes away: their media path (send and receive transport)
+      // and their signaling.
+      let ports = await sfuPortsOf(patientPage);
+      for (let waited = 0; ports.length < 2 && waited < 30_000; waited += 250) {
+        await sleep(250);
+        ports = await sfuPortsOf(patientPage);
+      }
+      expect(ports.length).toBeGreaterThanOrEqual(2);
+      proxy.setDropping(true, ports);
       const resume = stack.freezePatientClientServer();
       await sleep(DROP_MS - 800);
       // The provider's screen says the patient is reconnecting while their video is frozen.
       stalledSeen.push((await injectorPage.getByText(/reconnecting/i).count()) > 0);
+      // And the patient's own view of the provider froze too (their receive path is down).
+      patientStalled.push((await patientPage.getByText(/reconnecting/i).count()) > 0);
       await sleep(300);
       const nextFrame = nextRemoteFrameAt(patientPage);
       await sleep(500);
@@ -213,6 +226,8 @@ describe('reconnect after a network drop (Chromium, real stack)', () => {
     const injectorFrame = await nextRemoteFrameAt(injectorPage);
     expect(injectorFrame).toBeGreaterThan(0);
     expect(recoveries).toHaveLength(DROPS);
+    // The drops were real: the patient's receive path stalled every time.
+    expect(patientStalled.filter(Boolean)).toHaveLength(DROPS);
 
     process.stdout.write(
       [
@@ -220,7 +235,7 @@ describe('reconnect after a network drop (Chromium, real stack)', () => {
         'bench: reconnect (Chromium, loopback through a UDP drop proxy, real API + SFU + client)',
         `  first remote frame after admit: ${String(firstFrameMs)} ms (goal 500 ms)`,
         `  video decoded again after a ${String(DROP_MS / 1000)} s drop: median ${String(median(recoveries))} ms over ${String(DROPS)} drops (goal < 1000 ms); each: ${recoveries.join(', ')} ms`,
-        `  provider saw "reconnecting" during the drop: ${String(stalledSeen.filter(Boolean).length)}/${String(DROPS)}`,
+        `  provider saw "reconnecting" during the drop: ${String(stalledSeen.filter(Boolean).length)}/${String(DROPS)}; the patient's own screen: ${String(patientStalled.filter(Boolean).length)}/${String(DROPS)}`,
         '',
       ].join('\n'),
     );

@@ -7,7 +7,7 @@ import { mountRoutes } from '../../http/mountRoutes.js';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
-import { issueRoomToken } from './roomTokenService.js';
+import { assertRoomParticipant, issueRoomToken } from './roomTokenService.js';
 import { decideAdmission, recordSfuRoomEvent } from './sfuRoomService.js';
 import { loadSfuServiceKey, requireSfuService } from './sfuServiceAuth.js';
 import { issueTurnCredentials } from './turnCredentials.js';
@@ -45,8 +45,10 @@ export function roomRoutes({ dataSource, tokens, config, coordination }: ApiServ
       access: ROOM_PARTICIPANTS,
       summary: 'Sent every minute while a room is connected: a passive consult counts as activity for the idle logoff',
       params: appointmentParams,
-      // The authenticator already recorded the activity; there is nothing else to do or audit.
-      handle: () => Promise.resolve({ status: 204 }),
+      handle: async ({ params, context }) => {
+        await assertRoomParticipant(dataSource, context, params.appointmentId);
+        return { status: 204 };
+      },
     }),
     defineRoute({
       method: 'get',

@@ -134,3 +134,17 @@ export async function issueRoomToken(
     }
   }
 }
+
+/**
+ * The room heartbeat's only check: the caller is the patient or provider of this
+ * appointment (404 for an unknown one, 403 for anyone else). The authenticator already
+ * counted the request as activity; nothing is returned, so nothing is audited.
+ */
+export async function assertRoomParticipant(dataSource: DataSource, context: RequestContext, appointmentId: string): Promise<void> {
+  const caller = callerOf(context);
+  const facts = await withTenant(dataSource, caller.practiceId, (manager) => appointmentFacts(manager, appointmentId));
+  if (facts === null) throw notFound('appointment_not_found', 'No such appointment');
+  if (facts.patientId !== caller.userId && facts.providerId !== caller.userId) {
+    throw forbidden('not_appointment_participant', 'Only the patient and the provider of this appointment are in its room');
+  }
+}
