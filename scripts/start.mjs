@@ -17,6 +17,8 @@ function generateLocalSecrets() {
   return {
     AUTH_SIGNING_JWK: JSON.stringify(jwk),
     EMBEDDED_PG_PASSWORD: randomBytes(24).toString('base64url'),
+    // The API's own login on the embedded database (owns nothing; api/src/db/runtimeRole.ts).
+    EMBEDDED_PG_RUNTIME_PASSWORD: randomBytes(24).toString('base64url'),
     ...generateDataKeks(),
     ...generateSfuServiceKeys(),
   };
@@ -56,6 +58,11 @@ function localSecrets() {
     Object.assign(secrets, generateDataKeks());
     writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
+  if (secrets.EMBEDDED_PG_RUNTIME_PASSWORD === undefined) {
+    // Secrets files from before the API stopped running as the database owner gain one once.
+    secrets.EMBEDDED_PG_RUNTIME_PASSWORD = randomBytes(24).toString('base64url');
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   if (secrets.SFU_SERVICE_JWK === undefined) {
     // Secrets files from before the SFU joined the local run gain its service key once.
     Object.assign(secrets, generateSfuServiceKeys());
@@ -74,6 +81,9 @@ const env = {
   SFU_AUDIT_JOURNAL: path.join(dataDir, 'sfu-audit-outbox.jsonl'),
   // The SFU asks the local API for room-token keys, admission decisions and audit writes.
   SFU_API_URL: `http://127.0.0.1:${process.env.PORT ?? '3000'}`,
+  // The client server on this host is the only proxy in front of the API; it replaces
+  // X-Forwarded-For with the browser's address (client/server/clientServer.mjs).
+  TRUST_PROXY: '127.0.0.1/32,::1/128',
   ...process.env,
 };
 

@@ -123,7 +123,7 @@ describeWithRedis('several API and SFU nodes on Redis', () => {
     const kid = 'sfu-cluster';
     test = await startTestApi({ REDIS_URL, SFU_SERVICE_PUBLIC_JWK: JSON.stringify({ ...(await exportJWK(publicKey)), kid }) });
     // A second API instance on the same database and Redis.
-    second = await initApp(test.config, { databaseUrl: test.database.url, logger: createLogger({ level: 'silent' }) });
+    second = await initApp(test.config, { databaseUrl: test.database.runtimeUrl, logger: createLogger({ level: 'silent' }) });
     apiServer = test.api.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => apiServer.once('listening', resolve));
     const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;

@@ -291,13 +291,13 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     RATE_LIMIT_PER_MINUTE: '100000000',
-    DATABASE_URL: database.url,
+    DATABASE_URL: database.runtimeUrl,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
   });
   // Production logs one line per request at info; write them nowhere, but pay for them.
   const sink = new Writable({ write: (_chunk, _encoding, callback) => { callback(); } });
-  const api = await initApp(config, { databaseUrl: database.url, logger: createLogger({ level: 'info', destination: sink }) });
+  const api = await initApp(config, { databaseUrl: database.runtimeUrl, logger: createLogger({ level: 'info', destination: sink }) });
   const apiServer = api.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => apiServer.once('listening', resolve));
   const bare = bareServer(database.url);

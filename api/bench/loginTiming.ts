@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: database.url,
+    DATABASE_URL: database.runtimeUrl,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_PER_MINUTE: '1000000',
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     ...generateDataKeks(),
   });
   const quiet = new Writable({ write: (_chunk, _encoding, callback) => { callback(); } });
-  const api = await initApp(config, { databaseUrl: database.url, logger: createLogger({ level: 'warn', destination: quiet }) });
+  const api = await initApp(config, { databaseUrl: database.runtimeUrl, logger: createLogger({ level: 'warn', destination: quiet }) });
   try {
     const password = 'bench password 123';
     const passwordHash = await new PasswordHasher('owasp').hash(password);

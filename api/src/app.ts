@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import 'reflect-metadata';
 import type { Config } from './config.js';
 import { createDataSource } from './db/dataSource.js';
+import { assertLeastPrivilege } from './db/runtimeRole.js';
 import { notFound } from './errors.js';
 import { createErrorHandler } from './http/errorHandler.js';
 import { createHttpLogger } from './http/httpLogger.js';
@@ -51,9 +52,17 @@ const JSON_BODY_LIMIT = '256kb';
 /** Builds the API in-process (tests use it with supertest); index.ts only listens. */
 export async function initApp(config: Config, options: InitOptions): Promise<ApiApp> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const tokens = await createTokenService(config.AUTH_SIGNING_JWK);
+  const tokens = await createTokenService(config.AUTH_SIGNING_JWK, config.AUTH_PREVIOUS_JWKS);
   const dataSource = createDataSource({ url: options.databaseUrl, purpose: 'app' });
   await dataSource.initialize();
+  try {
+    // Least privilege (docs/operations.md): never serve requests on a login that could
+    // step around row-level security or the audit trail's append-only trigger.
+    await assertLeastPrivilege(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
     from: config.MAIL_FROM,
@@ -86,6 +95,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 
   const app = express();
   app.disable('x-powered-by');
+  // A hop count or the proxies' CIDRs (never `true`): req.ip, and so audit rows, sessions,
+  // consent signatures and per-IP rate limits, is the real client (http/clientAddress.ts).
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(
     helmet({

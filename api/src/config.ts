@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -25,6 +26,53 @@ const dataKeksSchema = z
       .refine((keks) => Object.keys(keks).length > 0, 'at least one key is required'),
   );
 
+/** One `address/prefix` (or a bare address) of a trusted proxy network. */
+function isCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which reverse proxies may set X-Forwarded-For: a hop count (0 = none, the client is the
+ * TCP peer; 1 = one proxy in front, e.g. the client server or HAProxy) or a comma-separated
+ * list of proxy networks in CIDR notation (the rightmost address outside them is the client).
+ * Not a boolean: "trust everything" lets any caller choose the address audits record.
+ */
+export const trustProxySchema = z
+  .string()
+  .trim()
+  .transform((text, ctx): number | string[] => {
+    if (/^\d{1,2}$/.test(text)) return Number(text);
+    const entries = text.split(',').map((entry) => entry.trim());
+    if (entries.length > 0 && entries.every(isCidr)) return entries;
+    ctx.addIssue({ code: 'custom', message: 'must be a hop count (0-99) or a comma-separated CIDR list, e.g. 10.0.0.0/8,127.0.0.1/32' });
+    return z.NEVER;
+  });
+
+/** JSON array of public JWKs (each with "kid"): earlier signing keys that still verify. */
+const previousJwksSchema = z
+  .string()
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of public JWKs' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      z
+        .looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().min(1), y: z.string().min(1), kid: kekIdSchema })
+        // A private key has no business in a list that is published.
+        .refine((jwk) => !('d' in jwk), 'previous keys are public JWKs (no "d")'),
+    ),
+  );
+
 /**
  * Environment contract of the API. Secrets have no defaults: a missing secret stops the
  * process at start (house rule 3, docs/house-rules.md). `scripts/start.mjs` generates local development
@@ -40,15 +88,27 @@ const configSchema = z.object({
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/pg'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   EMBEDDED_PG_PASSWORD: z.string().min(16).optional(),
+  /** Password of the embedded database's runtime login role (scripts/start.mjs generates it). */
+  EMBEDDED_PG_RUNTIME_PASSWORD: z.string().min(16).optional(),
+  /**
+   * Owner connection string. When set, a starting API applies pending migrations with it
+   * (advisory-locked, like `npm run migrate -w api`); unset, it only runs on DATABASE_URL.
+   */
+  MIGRATION_DATABASE_URL: z.url().optional(),
   /** Private ES256 JWK (JSON, with "kid") used to sign access and room tokens. */
   AUTH_SIGNING_JWK: z.string().min(1),
+  /**
+   * Public JWKs of earlier signing keys, still published and accepted (rotation without a
+   * 401 storm; docs/operations.md). Drop a key once its tokens and manifests may expire.
+   */
+  AUTH_PREVIOUS_JWKS: previousJwksSchema.default([]),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(900).default(300),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(12 * 3600),
   /** Automatic logoff (HIPAA 164.312(a)(2)(iii)): a session idle this long is ended. */
   IDLE_TIMEOUT_SECONDS: positiveInt.default(15 * 60),
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCKOUT_SECONDS: positiveInt.default(15 * 60),
-  TRUST_PROXY: z.stringbool().default(false),
+  TRUST_PROXY: trustProxySchema.default(0),
   /** Requests per minute per client IP, all routes (SPEC "rate limits"). */
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   /** Requests per minute per client IP on /v1/auth/* (slows credential stuffing). */
@@ -95,6 +155,10 @@ const configSchema = z.object({
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
   /** Where people open the app: links in emails (invites, resets, join links) start with it. */
   PUBLIC_APP_URL: z.url().default('http://127.0.0.1:8080'),
+  /** Witness of the audit trees outside the database: one append-only file of signed tree heads per practice. */
+  AUDIT_WITNESS_DIR: z.string().min(1).default('.data/witness'),
+  /** How often each grown audit tree's signed head is appended to the witness; 0 turns the timer off. */
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3600),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import { initApp, shutdownApp } from './app.js';
 import { loadConfig } from './config.js';
 import { migrate } from './db/dataSource.js';
-import { startEmbeddedPostgres } from './db/embeddedPostgres.js';
+import { EMBEDDED_RUNTIME_ROLE, startEmbeddedPostgres } from './db/embeddedPostgres.js';
 import type { EmbeddedPostgresHandle } from './db/embeddedPostgres.js';
+import { provisionRuntimeRole, runtimeUrlFor } from './db/runtimeRole.js';
 import { createLogger } from './logger.js';
 
 /** Time allowed for in-flight requests to finish before the process exits anyway. */
@@ -15,20 +16,33 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.DATABASE_URL;
+  let migrationUrl = config.MIGRATION_DATABASE_URL;
+  let provision: (() => Promise<void>) | undefined;
   if (databaseUrl === undefined) {
-    if (config.EMBEDDED_PG_PASSWORD === undefined) {
-      throw new Error('DATABASE_URL is unset and EMBEDDED_PG_PASSWORD is missing for the embedded database');
+    const { EMBEDDED_PG_PASSWORD: ownerPassword, EMBEDDED_PG_RUNTIME_PASSWORD: runtimePassword } = config;
+    if (ownerPassword === undefined || runtimePassword === undefined) {
+      throw new Error(
+        'DATABASE_URL is unset and EMBEDDED_PG_PASSWORD / EMBEDDED_PG_RUNTIME_PASSWORD are missing for the embedded database (npm start generates them)',
+      );
     }
-    embedded = await startEmbeddedPostgres({
+    const started = await startEmbeddedPostgres({
       dataDir: config.EMBEDDED_PG_DIR,
       port: config.EMBEDDED_PG_PORT,
-      password: config.EMBEDDED_PG_PASSWORD,
+      password: ownerPassword,
     });
-    databaseUrl = embedded.url;
+    embedded = started;
     logger.info({ port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
+    // Same split as a deployment: the owner migrates and provisions, the API logs in as a
+    // role that owns nothing (api/src/db/runtimeRole.ts).
+    migrationUrl = started.url;
+    provision = () => provisionRuntimeRole(started.url, EMBEDDED_RUNTIME_ROLE, runtimePassword);
+    databaseUrl = runtimeUrlFor(started.url, EMBEDDED_RUNTIME_ROLE, runtimePassword);
   }
 
-  await migrate(databaseUrl);
+  if (migrationUrl !== undefined) {
+    const { applied } = await migrate(migrationUrl, provision);
+    if (applied.length > 0) logger.info({ applied: applied.length }, 'migrations applied');
+  }
   const api = await initApp(config, { databaseUrl, logger });
   const server = api.app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

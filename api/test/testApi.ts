@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { ApiApp } from '../src/app.js';
@@ -58,13 +60,16 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     // The documented cheap argon2id profile: suites create hundreds of users (config refuses
     // it in production; api/src/modules/identity/passwords.ts).
     PASSWORD_HASH_PROFILE: 'test_minimum',
-    DATABASE_URL: database.url,
+    // The API runs as the runtime role, as in production; fixtures use database.url (owner).
+    DATABASE_URL: database.runtimeUrl,
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
+    // Checkpoint witness files go to a scratch directory, never into the repository.
+    AUDIT_WITNESS_DIR: join(tmpdir(), `medspa-witness-${randomBytes(6).toString('hex')}`),
     ...overrides,
   });
   const logs = new LogCapture();
-  const api = await initApp(config, { databaseUrl: database.url, logger: createLogger({ level: 'info', destination: logs }) });
+  const api = await initApp(config, { databaseUrl: database.runtimeUrl, logger: createLogger({ level: 'info', destination: logs }) });
   return {
     api,
     config,

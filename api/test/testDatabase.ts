@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { migrate } from '../src/db/dataSource.js';
+import { provisionRuntimeRole, runtimeUrlFor } from '../src/db/runtimeRole.js';
 
 export interface TestDatabase {
   /** Owner connection string: migrations, fixtures, tampering. */
   url: string;
+  /** The API's connection string: a login role that owns nothing (api/src/db/runtimeRole.ts). */
+  runtimeUrl: string;
   drop: () => Promise<void>;
 }
 
@@ -35,10 +38,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  // Roles are cluster-wide: one per database keeps parallel test files from sharing one.
+  const runtimeRole = `${name}_rt`;
+  const runtimePassword = randomBytes(18).toString('base64url');
+  await migrate(url.toString(), () => provisionRuntimeRole(url.toString(), runtimeRole, runtimePassword));
   return {
     url: url.toString(),
-    drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    runtimeUrl: runtimeUrlFor(url.toString(), runtimeRole, runtimePassword),
+    drop: () =>
+      withAdmin(async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS ${runtimeRole}`);
+      }),
   };
 }
 

@@ -54,13 +54,25 @@ const SECURITY_HEADERS = {
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded by a proxy. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te']);
 
+/**
+ * Client-address headers a caller could forge. This server is the edge: whatever a browser
+ * sends in them is dropped and X-Forwarded-For is set to the TCP peer alone (not appended
+ * to), so the API (TRUST_PROXY=1 or this host's CIDR) records the real client address.
+ */
+const CLIENT_ADDRESS_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip']);
+
+/** The TCP peer, with an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) shown as plain IPv4. */
+function peerAddress(req) {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}
+
 function forwardHeaders(req) {
   const headers = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    if (!HOP_BY_HOP.has(name) && !CLIENT_ADDRESS_HEADERS.has(name)) headers[name] = value;
   }
-  const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior === undefined ? req.socket.remoteAddress ?? '' : `${prior}, ${req.socket.remoteAddress ?? ''}`;
+  headers['x-forwarded-for'] = peerAddress(req);
   // Trailers (the audit export's signed manifest) need the upstream to know we accept them.
   headers.te = 'trailers';
   return headers;
@@ -93,7 +105,10 @@ function proxyHttp(req, res, target) {
 function proxyUpgrade(req, socket, head, target) {
   const upstream = connect(Number(target.port), target.hostname, () => {
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      if (!CLIENT_ADDRESS_HEADERS.has(req.rawHeaders[i].toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    }
+    lines.push(`X-Forwarded-For: ${peerAddress(req)}`);
     upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (head.length > 0) upstream.write(head);
     upstream.pipe(socket);

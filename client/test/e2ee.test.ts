@@ -44,9 +44,12 @@ describe('E2EE in Chromium', () => {
     expect(result.framesDecoded).toBe(0);
   });
 
-  it('agrees keys by ECDH, shows the same SAS on both sides and decodes', async () => {
-    const result = await page.evaluate(() => window.e2eeHarness.sessions(false));
-    expect(result.sasA.split('|')).toHaveLength(5);
+  it('agrees keys by ECDH between certified holders, shows the same 7-symbol SAS on both sides and decodes', async () => {
+    const result = await page.evaluate(() => window.e2eeHarness.sessions('none'));
+    expect(result.sasA.split('|')).toHaveLength(7);
+    expect(result.holdersOfA).toEqual(['Bea Patient (patient)']);
+    expect(result.holdersOfB).toEqual(['Dr Ada Provider (provider)']);
+    expect(result.refusedByB).toEqual([]);
     expect(result.sasA).toBe(result.sasB);
     expect(result.statusB).toBe('active');
     expect(result.decryptedFrames).toBeGreaterThan(0);
@@ -54,19 +57,86 @@ describe('E2EE in Chromium', () => {
   });
 
   it('works the same through the createEncodedStreams fallback (browsers without RTCRtpScriptTransform)', async () => {
-    const result = await page.evaluate(() => window.e2eeHarness.sessions(false, 'encoded-streams'));
+    const result = await page.evaluate(() => window.e2eeHarness.sessions('none', 'encoded-streams'));
     expect(result.sasA).toBe(result.sasB);
     expect(result.encryptedFrames).toBeGreaterThan(0);
     expect(result.decryptedFrames).toBeGreaterThan(0);
     expect(result.framesDecoded).toBeGreaterThan(0);
   });
 
-  it('exposes a key-swapping relay: SAS differ and the receiver decodes nothing', async () => {
-    const result = await page.evaluate(() => window.e2eeHarness.sessions(true));
+  it('refuses a key swapped in transit by the relay: in the reveal (commitment) or in commit and reveal (certificate)', async () => {
+    for (const [mode, reason] of [
+      ['swap_reveal', 'commitment_mismatch'],
+      ['swap_commit_and_reveal', 'key_mismatch'],
+    ] as const) {
+      const result = await page.evaluate((m) => window.e2eeHarness.sessions(m), mode);
+      expect(result.refusedByB).toEqual([expect.stringContaining(`:${reason}`)]);
+      expect(result.holdersOfB).toEqual([]);
+      expect(result.sasB).toBe('');
+      expect(result.encryptedFrames).toBeGreaterThan(0);
+      expect(result.decryptedFrames).toBe(0);
+      expect(result.framesDecoded).toBe(0);
+    }
+  });
+
+  it('shows different codes when even the certificate was obtained for the attacker key (colluding API)', async () => {
+    const result = await page.evaluate(() => window.e2eeHarness.sessions('swap_with_stolen_certificate'));
     expect(result.sasA).not.toBe(result.sasB);
-    expect(result.encryptedFrames).toBeGreaterThan(0);
+    expect(result.sasB.split('|')).toHaveLength(7);
     expect(result.decryptedFrames).toBe(0);
     expect(result.framesDecoded).toBe(0);
+  });
+
+  it('gives a ghost peer injected by the relay no key, whatever certificate it shows, and lists it as refused', async () => {
+    for (const [certificate, reason] of [
+      ['none', 'commitment_mismatch'],
+      ['replayed_from_patient', 'wrong_user'],
+      ['self_signed', 'bad_signature'],
+      ['other_room', 'wrong_room'],
+    ] as const) {
+      const result = await page.evaluate((c) => window.e2eeHarness.ghost(c), certificate);
+      expect(result.keysSentToGhost).toBe(0);
+      expect(result.victimEncrypted).toBeGreaterThan(0);
+      expect(result.ghostDropped).toBeGreaterThan(0);
+      expect(result.ghostDecrypted).toBe(0);
+      expect(result.refusedByA).toContain(`6f1c2a4e-0000-4000-8000-000000000666:${reason}`);
+      expect(result.refusedByB).toContain(`6f1c2a4e-0000-4000-8000-000000000666:${reason}`);
+      expect(result.holdersOfA).toEqual(['Bea Patient (patient)']);
+      // The ghost is not part of the code either: both sides still agree.
+      expect(result.sasA).toBe(result.sasB);
+    }
+  });
+
+  it('takes "Verified" away on any key change and shows the new code; a swapped new key is refused', async () => {
+    const result = await page.evaluate(() => window.e2eeHarness.keyChange());
+    expect(result.verifiedBefore).toBe(true);
+    expect(result.verifiedAfterRejoin).toBe(false);
+    expect(result.sasAfterRejoinA).not.toBe(result.sasBefore);
+    expect(result.sasAfterRejoinA).toBe(result.sasAfterRejoinB);
+    expect(result.verifiedAfterSwap).toBe(false);
+    expect(result.refusedAfterSwap).toEqual([expect.stringContaining(':commitment_mismatch')]);
+    expect(result.holdersAfterSwap).toEqual([]);
+    expect(result.keysToAttacker).toBe(0);
+  });
+
+  it('drops media frames the relay replays (replay window on the GCM counter)', async () => {
+    const result = await page.evaluate(() => window.e2eeHarness.replay());
+    expect(result.replayedByTap).toBeGreaterThanOrEqual(20);
+    expect(result.replayedFrames).toBe(result.replayedByTap);
+    expect(result.decryptedFrames).toBeGreaterThan(0);
+    expect(result.framesDecoded).toBeGreaterThan(0);
+  });
+
+  it('ratchets on join: the joiner cannot decrypt earlier frames, those present follow without a new key message', async () => {
+    const result = await page.evaluate(() => window.e2eeHarness.ratchetOnJoin());
+    expect(result.joinerMaterialDiffers).toBe(true);
+    expect(result.joinerDecryptedBeforeSwitch).toBe(0);
+    expect(result.joinerDecryptedAfterSwitch).toBeGreaterThan(0);
+    expect(result.oldReceiverDecryptedAfterSwitch).toBeGreaterThan(0);
+    expect(result.sessionKeyIndexAfterJoin).toBe(result.sessionKeyIndexBefore + 1);
+    expect(result.joinerGotRatchetedKey).toBe(true);
+    expect(result.keysToBAfterJoin).toBe(0);
+    expect(result.bDecryptedAfterJoin).toBeGreaterThan(0);
   });
 
   it('rotates the sender key when a participant leaves and keeps decrypting for those who stay', async () => {

@@ -37,6 +37,31 @@ export const roomTokenClaimsSchema = z.object({
 });
 export type RoomTokenClaims = z.infer<typeof roomTokenClaimsSchema>;
 
+/**
+ * `aud` of E2EE participant certificates: an ES256 JWS the API signs when it issues a room
+ * token, binding a per-join ECDH public key (by its RFC 7638 thumbprint in `cnf.jkt`,
+ * RFC 7800 §3.1 / RFC 9449 §6.1) to the user, their role and this room. Peers verify it
+ * against the API's JWKS before they seal a media key to that public key.
+ */
+export const E2EE_CERTIFICATE_AUDIENCE = 'medspa-e2ee-participant';
+
+/** Private claims of a participant certificate beside iss, aud, sub (user id), iat and exp. */
+export const e2eeCertificateClaimsSchema = z.object({
+  sub: z.uuid(),
+  room: z.uuid(),
+  role: roomRoleSchema,
+  /** Display name shown beside "holds the keys" (the SFU relays it: see docs/threat-model.md). */
+  name: z.string().min(1).max(200),
+  cnf: z.object({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
+});
+export type E2eeCertificateClaims = z.infer<typeof e2eeCertificateClaimsSchema>;
+
+/** Uncompressed P-256 point (SEC 1 §2.3.3: 0x04 || X || Y, 65 bytes), base64url without padding (87 chars). */
+export const p256PublicKeySchema = z.string().regex(/^B[A-P][A-Za-z0-9_-]{85}$/, 'not an uncompressed P-256 point');
+
+/** Body of POST /v1/appointments/:id/room-token: the public key of this join's fresh ECDH key pair. */
+export const roomTokenRequestSchema = z.strictObject({ e2eePublicKey: p256PublicKeySchema });
+
 /** socket.io handshake `auth` payload: which room, and the token that opens it. */
 export const handshakeAuthSchema = z.object({
   roomId: z.uuid(),
@@ -161,6 +186,12 @@ export interface ClientToServerEvents {
   closeProducer: Request<z.infer<typeof producerRequestSchema>, Record<string, never>>;
   consume: Request<z.infer<typeof consumeRequestSchema>, ConsumerInfo>;
   resumeConsumer: Request<z.infer<typeof consumerRequestSchema>, Record<string, never>>;
+  /**
+   * Asks the producer behind a consumer for a key frame (RFC 4585 §6.3.1 PLI via the SFU): a
+   * receiver whose media stalled (network drop) sends it so the picture is back with the
+   * first packets after the network returns, not after the decoder's own recovery.
+   */
+  requestKeyFrame: Request<z.infer<typeof consumerRequestSchema>, Record<string, never>>;
   setPreferredLayers: Request<z.infer<typeof preferredLayersRequestSchema>, Record<string, never>>;
   reportE2eeState: Request<z.infer<typeof e2eeStateRequestSchema>, Record<string, never>>;
   leave: Request<z.infer<typeof leaveRequestSchema>, Record<string, never>>;
@@ -178,6 +209,7 @@ export const clientRequestSchemas = {
   closeProducer: producerRequestSchema,
   consume: consumeRequestSchema,
   resumeConsumer: consumerRequestSchema,
+  requestKeyFrame: consumerRequestSchema,
   setPreferredLayers: preferredLayersRequestSchema,
   reportE2eeState: e2eeStateRequestSchema,
   leave: leaveRequestSchema,

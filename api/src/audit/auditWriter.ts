@@ -4,6 +4,7 @@ import type { RequestContext } from '../http/requestContext.js';
 import type { AuditMetadata } from './auditMetadata.js';
 import { assertValidMetadata } from './auditMetadata.js';
 import { GENESIS_HASH, chainHash } from './chainHash.js';
+import { MerkleFrontier, leafHashOfChainHash } from './merkleTree.js';
 
 /** What a data-access function says about the access it is performing. */
 export interface AuditEntry {
@@ -40,6 +41,8 @@ function uuidText(id: string | null): string | null {
  * Appends one event to the practice's hash chain using the caller's transaction
  * (house rule 5, docs/house-rules.md): if the access rolls back, so does its audit event, and an audit
  * failure fails the access. The chain head row lock serialises appends per practice.
+ * The same UPDATE moves the practice's RFC 9162 Merkle frontier (O(log n) hashes), so
+ * the chain tip and the tree head can never disagree.
  */
 export async function recordAudit(
   manager: EntityManager,
@@ -47,10 +50,10 @@ export async function recordAudit(
   context: RequestContext,
   entry: AuditEntry,
 ): Promise<void> {
-  const heads = await manager.query<{ last_seq: string; last_hash: string }[]>(
+  const heads = await manager.query<{ last_seq: string; last_hash: string; tree_frontier: Buffer }[]>(
     `INSERT INTO audit_chain_heads (practice_id, last_seq, last_hash) VALUES ($1, 1, $2)
      ON CONFLICT (practice_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq + 1
-     RETURNING last_seq, last_hash`,
+     RETURNING last_seq, last_hash, tree_frontier`,
     [practiceId, GENESIS_HASH],
   );
   const head = heads[0];
@@ -78,13 +81,16 @@ export async function recordAudit(
     metadata,
   };
   const hash = chainHash(head.last_hash, fields);
+  // The frontier still describes the tree before this event (size seq - 1).
+  const frontier = MerkleFrontier.decode(fields.seq - 1, head.tree_frontier);
+  frontier.append(leafHashOfChainHash(hash));
   await manager.query(
     `WITH appended AS (
        INSERT INTO audit_events (practice_id, seq, occurred_at, actor_user_id, actor_role, action,
          entity_type, entity_id, patient_id, outcome, ip, user_agent, request_id, prev_hash, hash, metadata)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      )
-     UPDATE audit_chain_heads SET last_hash = $15 WHERE practice_id = $1`,
+     UPDATE audit_chain_heads SET last_hash = $15, tree_frontier = $17 WHERE practice_id = $1`,
     [
       fields.practiceId,
       fields.seq,
@@ -102,6 +108,7 @@ export async function recordAudit(
       head.last_hash,
       hash,
       metadata === null ? null : JSON.stringify(metadata),
+      frontier.encode(),
     ],
   );
 }

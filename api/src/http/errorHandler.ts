@@ -19,11 +19,66 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 const BODY_PARSER_CODES: Record<string, { code: string; message: string }> = {
   'entity.parse.failed': { code: 'malformed_json', message: 'Request body is not valid JSON' },
   'entity.too.large': { code: 'payload_too_large', message: 'Request body is too large' },
-  'encoding.unsupported': { code: 'unsupported_encoding', message: 'Content encoding is not supported' },
+  // RFC 9110 §15.5.16: a content coding the server does not support is a 415.
+  'encoding.unsupported': { code: 'unsupported_content_encoding', message: 'Content encoding is not supported (use identity, gzip, deflate or br)' },
   'charset.unsupported': { code: 'unsupported_charset', message: 'Charset is not supported' },
   'request.aborted': { code: 'request_aborted', message: 'Request was aborted' },
   'request.size.invalid': { code: 'bad_request', message: 'Request size did not match content length' },
 };
+
+/**
+ * zlib / brotli failures (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream, brotli's
+ * ERR__ERROR_FORMAT_*): body-parser inflates `Content-Encoding: gzip|deflate|br` bodies and
+ * passes these on with status 400 but no `type`, so they are recognised by their code.
+ */
+function isDecompressionError(error: unknown): boolean {
+  const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown };
+  // Status 400 marks it as body-parser's (a failing download stream is not the client's fault).
+  return status === 400 && typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || /^ERR_(BROTLI|ZLIB|ZSTD)/.test(code));
+}
+
+interface MappedPgError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * PostgreSQL errors that can only come from what a client sent (SQLSTATE classes 22 "data
+ * exception" and 23 "integrity constraint violation", PostgreSQL docs Appendix A). Routes
+ * validate first; this is the safety net so bad input never becomes a 500. Other classes
+ * (connection, syntax, permission) stay 500s: those are our bugs or outages.
+ */
+export function mapPgError(error: unknown): MappedPgError | null {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlState !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(sqlState)) return null;
+  // Only pg's errors carry `severity`; Node's own errors have other code shapes anyway.
+  if (typeof (error as { severity?: unknown }).severity !== 'string' && typeof (error as { driverError?: unknown }).driverError !== 'object') {
+    return null;
+  }
+  switch (sqlState) {
+    case '22021':
+      return { status: 400, code: 'invalid_characters', message: 'Text contains characters that cannot be stored' };
+    case '22001':
+      return { status: 400, code: 'value_too_long', message: 'A value is too long' };
+    case '22007':
+    case '22008':
+      return { status: 400, code: 'invalid_datetime', message: 'A date or time is not valid' };
+    case '22P02':
+      return { status: 400, code: 'invalid_input', message: 'A value has the wrong format' };
+    case '22003':
+      return { status: 400, code: 'value_out_of_range', message: 'A number is out of range' };
+    case '23505':
+    case '23P01':
+      return { status: 409, code: 'conflict', message: 'That conflicts with existing data' };
+    case '23503':
+      return { status: 409, code: 'reference_conflict', message: 'That refers to something that does not exist or is still in use' };
+    default:
+      return sqlState.startsWith('22')
+        ? { status: 400, code: 'invalid_input', message: 'A value is not valid' }
+        : { status: 400, code: 'constraint_violation', message: 'A value breaks a rule of the data' };
+  }
+}
 
 /**
  * Maps every thrown error to `{ code, message }` (house rule 4, docs/house-rules.md). Unknown errors
@@ -45,12 +100,23 @@ export function createErrorHandler(logger: Logger) {
       res.status(400).json({ code: 'malformed_path', message: 'Request path is not valid percent-encoding' });
       return;
     }
+    if (isDecompressionError(error)) {
+      res.status(400).json({ code: 'invalid_content_encoding', message: 'Request body does not match its Content-Encoding' });
+      return;
+    }
     if (isBodyParserError(error) && error.status >= 400 && error.status < 500) {
       const known = BODY_PARSER_CODES[error.type] ?? { code: 'bad_request', message: 'Malformed request' };
       res.status(error.status).json(known);
       return;
     }
     const typed = error as { name?: unknown; code?: unknown; constraint?: unknown; stack?: unknown };
+    const pg = mapPgError(error);
+    if (pg !== null) {
+      // Worth a look (a route let bad input through), but the client gets its 4xx.
+      logger.warn({ dbCode: typed.code, constraint: typed.constraint, path: req.path }, 'database refused input');
+      res.status(pg.status).json({ code: pg.code, message: pg.message });
+      return;
+    }
     const stack = typeof typed.stack === 'string' ? typed.stack.split('\n').slice(1, 8).join('\n') : undefined;
     logger.error(
       { type: typed.name, dbCode: typed.code, constraint: typed.constraint, stack, path: req.path },

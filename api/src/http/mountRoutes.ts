@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
 import { forbidden } from '../errors.js';
+import { clientAddress } from './clientAddress.js';
 import type { AuthContext, RequestContext } from './requestContext.js';
 import { requestIdOf } from './requestContext.js';
 import type { HandlerResult, RouteSpec } from './route.js';
@@ -13,7 +14,7 @@ function contextOf(req: Request): RequestContext {
   const userAgent = req.get('user-agent');
   return {
     requestId: requestIdOf(req),
-    ip: req.ip ?? null,
+    ip: clientAddress(req),
     userAgent: userAgent ?? null,
     auth: null,
   };

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Role } from '@medspa/shared-types';
 import type { ZodType } from 'zod';
 import { AppError } from '../errors.js';
+import { findInvalidText } from './inputText.js';
 import type { RequestContext } from './requestContext.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -69,7 +70,14 @@ function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, part: stri
   if (schema === undefined) {
     return undefined as T;
   }
-  const result = schema.safeParse(value);
+  let result: ReturnType<ZodType<T>['safeParse']>;
+  try {
+    result = schema.safeParse(value);
+  } catch {
+    // A refinement that throws on input it did not expect is still the input's fault: the
+    // client gets a 400, never a 500 (each such refinement should guard, as availability's do).
+    throw new AppError(400, 'validation_failed', `${part}: not valid`);
+  }
   if (!result.success) {
     // Paths and reasons only: echoing the offending values could reflect PHI.
     const reasons = result.error.issues
@@ -78,6 +86,19 @@ function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, part: stri
     throw new AppError(400, 'validation_failed', reasons.join('; '));
   }
   return result.data;
+}
+
+/** Refuses invalid characters anywhere in one part of the request (http/inputText.ts). */
+function refuseInvalidText(value: unknown, part: string): void {
+  const path = findInvalidText(value);
+  if (path !== null) {
+    // The path names where, never what: the text itself could be PHI.
+    throw new AppError(
+      400,
+      'invalid_characters',
+      `${path === '' ? part : `${part}.${path}`}: contains a NUL, another control character or an unpaired surrogate`,
+    );
+  }
 }
 
 /** Declares a route: validator -> handler (house rule 1, docs/house-rules.md). */
@@ -92,6 +113,9 @@ export function defineRoute<TBody = undefined, TQuery = undefined, TParams = und
     acceptsBody: definition.body !== undefined,
     schemas: { body: definition.body, query: definition.query, params: definition.params },
     invoke: async (raw, context) => {
+      refuseInvalidText(raw.params, 'params');
+      refuseInvalidText(raw.query, 'query');
+      refuseInvalidText(raw.body, 'body');
       const params = parsePart(definition.params, raw.params, 'params');
       const query = parsePart(definition.query, raw.query, 'query');
       const body = parsePart(definition.body, raw.body, 'body');

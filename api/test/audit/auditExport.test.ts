@@ -7,6 +7,7 @@ import request from 'supertest';
 import { recordAudit } from '../../src/audit/auditWriter.js';
 import { verifyManifest } from '../../src/audit/exportManifest.js';
 import type { ExportManifest } from '../../src/audit/exportManifest.js';
+import { verifyTreeHead } from '../../src/audit/treeHead.js';
 import { withTenant } from '../../src/db/tenantTransaction.js';
 import { bearer, loginAs, seedPractice } from '../fixtures/identity.js';
 import type { LoggedIn, SeededPractice } from '../fixtures/identity.js';
@@ -79,6 +80,9 @@ describe('audit exports (streamed, signed)', () => {
       .set('authorization', bearer(officer))
       .expect(200);
     expect(stored.body).toEqual({ exportId: manifest.exportId, completed: true, manifest, jws });
+    // The export names the signed tree head it was cut at: same key, the export's own extent.
+    const treeHead = await verifyTreeHead(manifest.treeHead ?? '', jwks);
+    expect(treeHead).toMatchObject({ practice: practice.id, tree_size: manifest.throughSeq });
     return manifest;
   }
 

@@ -31,4 +31,12 @@ export const AUDIT_ROUTE_SAMPLES: Record<string, RouteSample> = {
     params: ({ tenant }) => ({ exportId: tenant.ids.auditExport ?? '' }),
     ownTenantStatuses: [200],
   },
+  'GET /v1/audit/patients': { crossTenant: 'none', query: () => ({ q: 'pa' }), ownTenantStatuses: [200] },
+  'GET /v1/audit/checkpoint': { crossTenant: 'none', ownTenantStatuses: [200] },
+  'GET /v1/audit/events/:seq/inclusion-proof': {
+    crossTenant: 'none',
+    params: () => ({ seq: '1' }),
+    ownTenantStatuses: [200],
+  },
+  'GET /v1/audit/consistency-proof': { crossTenant: 'none', query: () => ({ from: '1' }), ownTenantStatuses: [200] },
 };

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { recordAudit } from '../../src/audit/auditWriter.js';
+import { withTenant } from '../../src/db/tenantTransaction.js';
 import { loginAs } from '../fixtures/identity.js';
 import type { TestApi } from '../testApi.js';
 import { startTestApi } from '../testApi.js';
@@ -81,17 +83,35 @@ describe('patient views, referrals, KPI funnel and provider disclosure', () => {
     const otherPatient = await loginAs(test, clinic.practice.slug, 'patient');
     await as(test, otherPatient).get('/v1/me/visits').expect(200);
 
-    const response = await as(test, clinic.patient).get('/v1/me/record-access?limit=50').expect(200);
-    const accesses = (response.body as { accesses: { action: string; actor: { role: string; displayName: string | null } }[] }).accesses;
-    expect(accesses[0]).toMatchObject({
-      action: 'note.read',
+    // Room plumbing is in the audit trail but is not a look at the record.
+    await withTenant(test.api.services.dataSource, clinic.practice.id, (manager) =>
+      recordAudit(manager, clinic.practice.id, { requestId: 'r', ip: null, userAgent: null, auth: null }, {
+        action: 'room.token_issued',
+        actorUserId: director.userId,
+        actorRole: 'medical_director',
+        patientId: clinic.patient.userId,
+      }),
+    );
+
+    const response = await as(test, clinic.patient).get('/v1/me/record-access?limit=50&timeZone=America/New_York').expect(200);
+    interface Group { day: string; actions: string[]; actor: { role: string; displayName: string | null } }
+    const { groups, nextCursor } = response.body as { groups: Group[]; nextCursor: string | null };
+    expect(nextCursor).toBeNull();
+    // One line per person and day: the director read the note (and nothing else is claimed).
+    expect(groups[0]).toMatchObject({
+      actions: ['note.read'],
       actor: { role: 'medical_director', displayName: `${director.user.givenName} ${director.user.familyName}` },
     });
-    expect(accesses.some((a) => a.action === 'note.write' && a.actor.role === 'injector')).toBe(true);
+    expect(groups[0]?.day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(groups.some((g) => g.actions.includes('note.write') && g.actor.role === 'injector')).toBe(true);
+    expect(groups.some((g) => g.actions.some((a) => a.startsWith('room.')))).toBe(false);
     // The patient's own lookups (visit summaries) are not listed as someone else's access.
-    expect(accesses.some((a) => a.action === 'visit_summary.read')).toBe(false);
+    expect(groups.some((g) => g.actions.includes('visit_summary.read'))).toBe(false);
+    const firstPage = await as(test, clinic.patient).get('/v1/me/record-access?limit=1').expect(200);
+    expect((firstPage.body as { groups: Group[]; nextCursor: string | null }).nextCursor).toBe('1');
     const other = await as(test, otherPatient).get('/v1/me/record-access').expect(200);
-    expect((other.body as { accesses: unknown[] }).accesses).toEqual([]);
+    expect((other.body as { groups: unknown[] }).groups).toEqual([]);
+    await as(test, clinic.patient).get('/v1/me/record-access?timeZone=Mars/Olympus').expect(400);
     await as(test, clinic.patient).get('/v1/me/record-access?limit=0').expect(400);
   });
 

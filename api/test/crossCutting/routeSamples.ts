@@ -138,6 +138,11 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
     params: () => ({ appointmentId: '00000000-0000-4000-8000-000000000000' }),
     ownTenantStatuses: [404],
   },
+  'POST /v1/appointments/:appointmentId/room-heartbeat': {
+    params: () => ({ appointmentId: '00000000-0000-4000-8000-000000000000' }),
+    crossTenant: 'none',
+    ownTenantStatuses: [204],
+  },
   // 503 turn_not_configured: the shared test API runs without TURN_SECRET.
   'GET /v1/turn-credentials': { crossTenant: 'none', ownTenantStatuses: [200, 503] },
 };

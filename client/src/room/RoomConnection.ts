@@ -34,6 +34,8 @@ export interface RemoteParticipant {
   userId: string;
   role: PeerInfo['role'];
   stream: MediaStream;
+  /** Their media stopped arriving (their network dropped): the tile says "reconnecting". */
+  reconnecting: boolean;
 }
 
 export interface RoomState {
@@ -50,6 +52,8 @@ export interface RoomState {
 /** What the API returns from POST /v1/appointments/:id/room-token. */
 export interface RoomTicket {
   token: string;
+  /** The API's E2EE participant certificate for the public key sent with the request. */
+  certificate?: string | null;
   iceServers?: RTCIceServer[];
   /** Signaling origin when the deployment runs the SFU elsewhere (SFU_PUBLIC_URL). */
   sfuUrl?: string | null;
@@ -59,20 +63,35 @@ export interface RoomOptions {
   appointmentId: string;
   /** Our user id: the E2EE participant id others know us by (PeerInfo.userId). */
   selfUserId: string;
-  /** Fetches a fresh short-lived room token (on every (re)connection). */
-  fetchTicket: () => Promise<RoomTicket>;
+  /**
+   * Fetches a fresh short-lived room token (on every (re)connection), sending the public key
+   * of this join's fresh E2EE key pair for the API to certify.
+   */
+  fetchTicket: (e2eePublicKey: string) => Promise<RoomTicket>;
+  /**
+   * An authenticated API call made every HEARTBEAT_MS while connected, so a passive consult
+   * counts as activity for the idle logoff; it stops when the tab closes.
+   */
+  heartbeat?: () => Promise<void>;
   localStream: MediaStream;
   /** socket.io endpoint; default same origin (the static server proxies /socket.io). */
   signalingUrl?: string;
 }
 
 const NETWORK_SAMPLE_MS = 2000;
+/** How often remote media is checked for a stall, and how long without bytes counts as one. */
+const STALL_SAMPLE_MS = 250;
+const STALL_AFTER_MS = 1500;
+/** While stalled, a key frame is asked for again this often (earlier ones may be lost with the network). */
+const STALL_KEY_FRAME_EVERY_MS = 1000;
 /** socket.io reconnection backoff (the library retries forever with these bounds). */
 const RECONNECT_DELAY_MS = 500;
 const RECONNECT_DELAY_MAX_MS = 4000;
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Longest wait for a sender's E2EE key before resuming its media anyway. */
 const KEY_WAIT_MS = 10_000;
+/** Well inside the API's 15-minute idle logoff, and rare enough to cost nothing. */
+export const HEARTBEAT_MS = 60_000;
 
 function pickVp8(device: Device): RtpCodecCapability {
   // E2EE leaves only VP8 headers in the clear (codecHeader.ts): never let another codec win.
@@ -99,6 +118,12 @@ export class RoomConnection {
   #sendTransport: Transport | null = null;
   #recvTransport: Transport | null = null;
   #networkTimer: ReturnType<typeof setInterval> | null = null;
+  #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #stallTimer: ReturnType<typeof setInterval> | null = null;
+  /** Transports an ICE restart was tried on since they were last connected. */
+  readonly #iceRestarted = new Set<string>();
+  /** Per consumer: bytes received at the last change, and when that was. */
+  readonly #lastBytes = new Map<string, { bytes: number; at: number; keyFrameAskedAt: number | null }>();
   #lastSample: TransportSample | null = null;
   #closed = false;
   #reportedKeysExchanged = false;
@@ -108,6 +133,7 @@ export class RoomConnection {
     this.#options = options;
     this.#e2ee = new E2eeSession({
       selfId: options.selfUserId,
+      roomId: options.appointmentId,
       send: (to, signal) => {
         this.#relay(to, signal);
       },
@@ -151,8 +177,16 @@ export class RoomConnection {
       reconnectionDelay: RECONNECT_DELAY_MS,
       reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
       // A fresh short-lived token on every (re)connection attempt.
+      // Every connection is a new join with a fresh E2EE key pair the API certifies.
       auth: (callback) => {
-        this.#options.fetchTicket().then(
+        this.#e2ee
+          .prepareIdentity()
+          .then(async (publicKey) => {
+            const ticket = await this.#options.fetchTicket(publicKey);
+            await this.#e2ee.setCertificate(ticket.certificate ?? null);
+            return ticket;
+          })
+          .then(
           (ticket) => {
             this.#ticket = ticket;
             callback({ roomId: this.#options.appointmentId, token: ticket.token });
@@ -208,9 +242,7 @@ export class RoomConnection {
       this.#dropConsumer(consumerId);
     });
     socket.on('reconnectRequired', () => {
-      this.#teardownMedia();
-      this.#update({ phase: 'reconnecting', reconnects: this.#state.reconnects + 1 });
-      void this.#join();
+      this.#rejoinMedia();
     });
     socket.on('replaced', () => {
       this.#update({ phase: 'ended', error: 'replaced_by_another_tab' });
@@ -224,6 +256,18 @@ export class RoomConnection {
     this.#networkTimer = setInterval(() => {
       void this.#sampleNetwork();
     }, NETWORK_SAMPLE_MS);
+    this.#stallTimer = setInterval(() => {
+      void this.#checkStalls();
+    }, STALL_SAMPLE_MS);
+    const { heartbeat } = this.#options;
+    if (heartbeat !== undefined) {
+      this.#heartbeatTimer = setInterval(() => {
+        if (this.#socket?.connected !== true) return;
+        heartbeat().catch(() => {
+          // A failed heartbeat only means this minute did not count as activity.
+        });
+      }, HEARTBEAT_MS);
+    }
   }
 
   readonly #onOnline = (): void => {
@@ -273,17 +317,21 @@ export class RoomConnection {
     for (const peer of result.peers ?? []) this.#peers.set(peer.peerId, peer);
     this.#teardownMedia();
     try {
+      // Fresh E2EE state for this seat (others forgot our keys when we dropped); the key
+      // exchange runs while the transports are set up, so keys are there when media is.
+      const restarted = this.#e2ee.restart();
       const device = new Device();
       await device.load({ routerRtpCapabilities: result.routerRtpCapabilities });
       this.#device = device;
-      this.#sendTransport = await this.#createTransport(device, 'send');
-      this.#recvTransport = await this.#createTransport(device, 'recv');
-      // Fresh E2EE state for this seat: others forgot our keys when we dropped.
-      await this.#e2ee.restart();
-      await this.#produceAll();
+      // Independent round trips, in parallel: the first remote frame waits for all of them.
+      const [sendTransport, recvTransport] = await Promise.all([this.#createTransport(device, 'send'), this.#createTransport(device, 'recv')]);
+      this.#sendTransport = sendTransport;
+      this.#recvTransport = recvTransport;
+      await restarted;
       const announced = [...(result.producers ?? []), ...this.#pendingProducers];
       this.#pendingProducers = [];
-      for (const producer of announced) await this.#consume(producer);
+      // Sending and receiving use different transports; each consume handles its own failure.
+      await Promise.all([this.#produceAll(), ...announced.map((producer) => this.#consume(producer))]);
       this.#update({ phase: 'in_room', error: null });
     } catch (error) {
       this.#update({ phase: 'failed', error: error instanceof Error ? error.message : 'media_setup_failed' });
@@ -318,20 +366,45 @@ export class RoomConnection {
       });
     }
     transport.on('connectionstatechange', (state) => {
-      // ICE restart (RFC 8445 §9) keeps the room and the transports after a path change.
-      if (state === 'disconnected' || state === 'failed') void this.#restartIce(transport);
+      // ICE restart (RFC 8445 §9) keeps the room and the transports after a path change;
+      // only when a restart did not bring the transport back is the media rebuilt.
+      if (state === 'connected') this.#iceRestarted.delete(transport.id);
+      if (state === 'disconnected' || state === 'failed') void this.#restartIce(transport, state === 'failed');
     });
     return transport;
   }
 
-  async #restartIce(transport: Transport): Promise<void> {
+  async #restartIce(transport: Transport, failed: boolean): Promise<void> {
     if (this.#socket?.connected !== true || transport.closed) return;
+    if (failed && this.#iceRestarted.has(transport.id)) {
+      // Restarted already and failed again: rebuild transports and media (same seat).
+      this.#rejoinMedia();
+      return;
+    }
+    this.#iceRestarted.add(transport.id);
     try {
       const { iceParameters } = await this.#request('restartIce', { transportId: transport.id });
       await transport.restartIce({ iceParameters: iceParameters as never });
     } catch {
-      // The socket dropping too is handled by the reconnect path.
+      // The SFU lost the transport: rebuild. A dropped socket is handled by the reconnect path.
+      // (Read again after the await: the socket or the transport may have gone meanwhile.)
+      if (this.#connected() && !this.#isClosed(transport)) this.#rejoinMedia();
     }
+  }
+
+  #connected(): boolean {
+    return this.#socket?.connected === true;
+  }
+
+  #isClosed(transport: Transport): boolean {
+    return transport.closed;
+  }
+
+  /** Full rejoin of the media (after a failed ICE restart or a media-server restart); the seat stays. */
+  #rejoinMedia(): void {
+    this.#teardownMedia();
+    this.#update({ phase: 'reconnecting', reconnects: this.#state.reconnects + 1 });
+    void this.#join();
   }
 
   async #produceAll(): Promise<void> {
@@ -402,7 +475,7 @@ export class RoomConnection {
       this.#update({ remotes: [...this.#state.remotes] });
       return;
     }
-    const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]) };
+    const remote: RemoteParticipant = { peerId: peer.peerId, userId: peer.userId, role: peer.role, stream: new MediaStream([track]), reconnecting: false };
     this.#update({ remotes: [...this.#state.remotes, remote] });
   }
 
@@ -411,6 +484,7 @@ export class RoomConnection {
     if (consumer === undefined) return;
     consumer.close();
     this.#consumers.delete(consumerId);
+    this.#lastBytes.delete(consumerId);
     for (const remote of this.#state.remotes) {
       if (remote.stream.getTracks().includes(consumer.track)) remote.stream.removeTrack(consumer.track);
     }
@@ -427,8 +501,53 @@ export class RoomConnection {
     this.#recvTransport?.close();
     this.#sendTransport = null;
     this.#recvTransport = null;
+    this.#iceRestarted.clear();
     this.#lastSample = null;
     if (this.#state.remotes.length > 0) this.#update({ remotes: [] });
+  }
+
+  /**
+   * Marks a remote participant as reconnecting while no bytes of their video arrive (their
+   * network dropped; the SFU keeps their seat), and clears it when media flows again.
+   */
+  async #checkStalls(): Promise<void> {
+    if (this.#state.phase !== 'in_room') return;
+    const now = Date.now();
+    const stalledTracks = new Set<MediaStreamTrack>();
+    for (const consumer of this.#consumers.values()) {
+      if (consumer.kind !== 'video' || consumer.closed || consumer.paused) continue;
+      let bytes = 0;
+      const stats = await consumer.getStats();
+      stats.forEach((report: { type?: string; bytesReceived?: number }) => {
+        if (report.type === 'inbound-rtp') bytes += report.bytesReceived ?? 0;
+      });
+      const last = this.#lastBytes.get(consumer.id);
+      if (bytes !== last?.bytes) {
+        // Media flows again after a stall: the decoder needs a key frame, ask at once.
+        if (last !== undefined && last.keyFrameAskedAt !== null) this.#askKeyFrame(consumer.id);
+        this.#lastBytes.set(consumer.id, { bytes, at: now, keyFrameAskedAt: null });
+      } else if (now - last.at >= STALL_AFTER_MS) {
+        stalledTracks.add(consumer.track);
+        // Asked while the network is down, the request waits in the socket and reaches the
+        // SFU as soon as the network is back: the key frame follows right behind it.
+        if (last.keyFrameAskedAt === null || now - last.keyFrameAskedAt >= STALL_KEY_FRAME_EVERY_MS) {
+          last.keyFrameAskedAt = now;
+          this.#askKeyFrame(consumer.id);
+        }
+      }
+    }
+    const before = this.#state.remotes;
+    const remotes = before.map((remote) => {
+      const reconnecting = remote.stream.getVideoTracks().some((track) => stalledTracks.has(track));
+      return reconnecting === remote.reconnecting ? remote : { ...remote, reconnecting };
+    });
+    if (remotes.some((remote, index) => remote !== before[index])) this.#update({ remotes });
+  }
+
+  #askKeyFrame(consumerId: string): void {
+    this.#request('requestKeyFrame', { consumerId }).catch(() => {
+      // The consumer closed meanwhile, or the socket dropped (a rejoin resumes fresh consumers).
+    });
   }
 
   async #sampleNetwork(): Promise<void> {
@@ -461,6 +580,17 @@ export class RoomConnection {
     await this.#request('admit', { peerId });
   }
 
+  /** The people compared the SAS: a match shows "Verified" until a key changes; both are audited. */
+  async confirmSas(match: boolean): Promise<void> {
+    if (match) this.#e2ee.markVerified();
+    await this.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch');
+  }
+
+  /** The E2EE session, for features that use its keys (the E2EE chat). */
+  get e2ee(): E2eeSession {
+    return this.#e2ee;
+  }
+
   /** Tells the audit trail an E2EE milestone (never the SAS itself). */
   async reportE2eeState(state: 'keys_exchanged' | 'sas_verified' | 'sas_mismatch' | 'failed'): Promise<void> {
     try {
@@ -481,6 +611,8 @@ export class RoomConnection {
     this.#closed = true;
     window.removeEventListener('online', this.#onOnline);
     if (this.#networkTimer !== null) clearInterval(this.#networkTimer);
+    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#stallTimer !== null) clearInterval(this.#stallTimer);
     this.#teardownMedia();
     this.#socket?.disconnect();
     this.#e2ee.close();

@@ -10,12 +10,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const B64URL = /^[A-Za-z0-9_-]{1,512}$/;
+/** A JWS in compact serialization (RFC 7515 §7.1); a participant certificate is ~700 characters. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]{1,600}\.[A-Za-z0-9_-]{1,1200}\.[A-Za-z0-9_-]{1,200}$/;
 
 /** Runtime check of a relayed signal: it comes from another browser through the SFU. */
 export function parseE2eeSignal(value: unknown): E2eeSignal | null {
   if (!isRecord(value)) return null;
-  if (value.kind === 'hello' && typeof value.from === 'string' && typeof value.publicKey === 'string' && B64URL.test(value.publicKey)) {
-    return { kind: 'hello', from: value.from, publicKey: value.publicKey, ...(value.reply === true ? { reply: true } : {}) };
+  if (value.kind === 'commit' && typeof value.commitment === 'string' && B64URL.test(value.commitment)) {
+    return { kind: 'commit', commitment: value.commitment, ...(value.reply === true ? { reply: true } : {}) };
+  }
+  if (
+    value.kind === 'reveal' &&
+    typeof value.publicKey === 'string' &&
+    B64URL.test(value.publicKey) &&
+    typeof value.nonce === 'string' &&
+    B64URL.test(value.nonce) &&
+    typeof value.certificate === 'string' &&
+    COMPACT_JWS.test(value.certificate)
+  ) {
+    return { kind: 'reveal', publicKey: value.publicKey, nonce: value.nonce, certificate: value.certificate };
   }
   if (value.kind === 'senderKey' && isRecord(value.wrapped)) {
     const { from, to, keyIndex, iv, ciphertext } = value.wrapped;

@@ -1,7 +1,7 @@
 /** Room building blocks shared by the patient and provider screens. */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { ApiError, api, sessionUser } from '../api/http.js';
-import type { E2eeState } from '../e2ee/E2eeSession.js';
+import type { E2eeState, KeyHolder, RefusedPeer } from '../e2ee/E2eeSession.js';
 import type { NetworkQuality } from './networkQuality.js';
 import { RoomConnection } from './RoomConnection.js';
 import type { RoomState, RoomTicket } from './RoomConnection.js';
@@ -16,8 +16,12 @@ interface TurnCredentials {
  * Asks the API for a short-lived, audience-bound room token for this visit, plus TURN
  * credentials when the deployment has a TURN server (503 turn_not_configured otherwise).
  */
-export async function fetchRoomTicket(appointmentId: string): Promise<RoomTicket> {
-  const grant = await api<{ token: string; sfuUrl: string | null }>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-token`);
+export async function fetchRoomTicket(appointmentId: string, e2eePublicKey: string): Promise<RoomTicket> {
+  const grant = await api<{ token: string; sfuUrl: string | null; certificate: string | null }>(
+    'POST',
+    `/v1/appointments/${encodeURIComponent(appointmentId)}/room-token`,
+    { e2eePublicKey },
+  );
   const iceServers: RTCIceServer[] = [];
   try {
     const turn = await api<TurnCredentials>('GET', '/v1/turn-credentials');
@@ -25,7 +29,7 @@ export async function fetchRoomTicket(appointmentId: string): Promise<RoomTicket
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 503)) throw error;
   }
-  return { token: grant.token, iceServers, sfuUrl: grant.sfuUrl };
+  return { token: grant.token, certificate: grant.certificate, iceServers, sfuUrl: grant.sfuUrl };
 }
 
 /** Connects to the room while mounted with a local stream; closes on unmount. */
@@ -38,7 +42,8 @@ export function useRoom(appointmentId: string, localStream: MediaStream | null):
       appointmentId,
       selfUserId: user.id,
       localStream,
-      fetchTicket: () => fetchRoomTicket(appointmentId),
+      fetchTicket: (e2eePublicKey) => fetchRoomTicket(appointmentId, e2eePublicKey),
+      heartbeat: () => api<undefined>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-heartbeat`),
     });
     setRoom(connection);
     connection.start();
@@ -77,23 +82,67 @@ const E2EE_TEXT: Record<E2eeState['status'], string> = {
   unsupported: 'This browser cannot encrypt video end to end; use a current Chrome, Edge, Firefox or Safari',
 };
 
-/** E2EE state and the short authentication string both people compare out loud. */
+const ROLE_TEXT: Record<KeyHolder['role'], string> = { patient: 'patient', provider: 'provider' };
+
+const REFUSAL_TEXT: Record<RefusedPeer['reason'], string> = {
+  missing: 'had no certificate from the practice',
+  malformed: 'sent a damaged certificate',
+  bad_signature: 'sent a certificate the practice did not sign',
+  unknown_signing_key: 'sent a certificate the practice did not sign',
+  expired: 'sent an expired certificate',
+  wrong_room: 'had a certificate for another visit',
+  wrong_user: 'had someone else’s certificate',
+  key_mismatch: 'used a key that does not match its certificate',
+  jwks_unavailable: 'could not be checked (the practice’s keys did not load)',
+  no_commitment: 'skipped a step of the key exchange',
+  commitment_mismatch: 'changed its key during the exchange',
+  not_expected: 'is not invited to this visit',
+};
+
+/**
+ * E2EE state, who holds the keys (certified names and roles), refused key holders as a
+ * warning, and the short authentication string both people compare out loud. "Verified"
+ * comes from the session, so any key change takes it away and asks again.
+ */
 export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerified?: (match: boolean) => void }) {
-  const [answer, setAnswer] = useState<boolean | null>(null);
+  const [mismatch, setMismatch] = useState(false);
   // Symbols may be two words ("light bulb"): a bar separates them in the test hook.
   const sasText = e2ee.sas?.map((symbol) => symbol.word).join('|') ?? '';
   return (
     <div className={`e2ee e2ee-${e2ee.status}`} role="status" aria-live="polite" data-testid="e2ee-status"
       data-state={e2ee.status}
+      data-verified={e2ee.verified ? 'true' : 'false'}
       data-encrypted={e2ee.stats.encryptedFrames}
       data-decrypted={e2ee.stats.decryptedFrames}
       data-dropped={e2ee.stats.droppedFrames}
+      data-replayed={e2ee.stats.replayedFrames}
     >
       <p>
         <span aria-hidden="true">{e2ee.status === 'active' ? '🔒 ' : e2ee.status === 'failing' ? '⚠️ ' : '… '}</span>
         {E2EE_TEXT[e2ee.status]}
         {e2ee.keyIndex > 0 && <span className="muted"> · key {e2ee.keyIndex}</span>}
       </p>
+      {e2ee.holders.length > 0 && (
+        <p data-testid="key-holders">
+          Keys held by you and{' '}
+          {e2ee.holders.map((holder, index) => (
+            <span key={holder.userId} data-testid="key-holder" data-role={holder.role}>
+              {index > 0 ? ', ' : ''}
+              {holder.name} ({ROLE_TEXT[holder.role]})
+            </span>
+          ))}
+        </p>
+      )}
+      {e2ee.refused.length > 0 && (
+        <ul className="warning" role="alert" data-testid="key-refused">
+          {e2ee.refused.map((peer, index) => (
+            <li key={index}>
+              ⚠️ Someone{peer.name === null ? '' : ` calling themselves ${peer.name}`} asked for the video key and was refused: they{' '}
+              {REFUSAL_TEXT[peer.reason]}.
+            </li>
+          ))}
+        </ul>
+      )}
       {e2ee.sas !== null && (
         <div className="sas">
           <p id="sas-help">Read these to each other. If they differ, someone may be listening in: hang up.</p>
@@ -105,12 +154,11 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
               </span>
             ))}
           </p>
-          {onVerified !== undefined && answer === null && (
+          {onVerified !== undefined && !e2ee.verified && !mismatch && (
             <p className="row">
               <button
                 type="button"
                 onClick={() => {
-                  setAnswer(true);
                   onVerified(true);
                 }}
               >
@@ -120,7 +168,7 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
                 type="button"
                 className="danger"
                 onClick={() => {
-                  setAnswer(false);
+                  setMismatch(true);
                   onVerified(false);
                 }}
               >
@@ -128,7 +176,7 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
               </button>
             </p>
           )}
-          {answer === true && <p>Verified: you both see the same code.</p>}
+          {e2ee.verified && <p data-testid="sas-verified">Verified: you both see the same code.</p>}
         </div>
       )}
     </div>
@@ -163,7 +211,12 @@ export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText
   return (
     <>
       {state.remotes.map((remote) => (
-        <VideoTile key={remote.peerId} stream={remote.stream} label={remote.role === 'provider' ? 'Your provider' : 'Patient'} testId="remote-video" />
+        <VideoTile
+          key={remote.peerId}
+          stream={remote.stream}
+          label={`${remote.role === 'provider' ? 'Your provider' : 'Patient'}${remote.reconnecting ? ' · reconnecting…' : ''}`}
+          testId="remote-video"
+        />
       ))}
     </>
   );

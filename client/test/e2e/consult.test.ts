@@ -252,10 +252,16 @@ describe('consult end to end in Chromium', () => {
     await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
     await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
     const [patientSas, injectorSas] = await Promise.all([sas(patientPage), sas(injectorPage)]);
-    expect(patientSas.split('|')).toHaveLength(5);
+    // 7 symbols x 6 bits = 42 bits over both API-certified keys and their committed nonces.
+    expect(patientSas.split('|')).toHaveLength(7);
     expect(patientSas).toBe(injectorSas);
+    // Who holds the keys, by certified name and role; nobody was refused.
+    await patientPage.locator('[data-testid=key-holder][data-role=provider]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await injectorPage.locator('[data-testid=key-holder][data-role=patient]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    expect(await patientPage.getByTestId('key-refused').count()).toBe(0);
     await patientPage.getByRole('button', { name: 'Codes match' }).click();
     await injectorPage.getByRole('button', { name: 'Codes match' }).click();
+    await patientPage.getByTestId('sas-verified').waitFor();
     await shot(patientPage, '07-patient-consult-room-phone');
 
     // Notes side by side with the video: write, save, sign and lock.
@@ -277,6 +283,16 @@ describe('consult end to end in Chromium', () => {
     expect(patientAfter).toBeGreaterThan(10);
     expect(injectorAfter).toBeGreaterThan(10);
     await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    // The rejoin brought a new certified key: "Verified" is gone on both sides and both show the same new code.
+    await injectorPage.locator('[data-testid=e2ee-status][data-verified=false]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await patientPage.locator('[data-testid=e2ee-status][data-verified=false]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    let [patientSasAfter, injectorSasAfter] = [patientSas, ''];
+    for (let attempt = 0; attempt < 60 && (patientSasAfter === patientSas || patientSasAfter !== injectorSasAfter); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      [patientSasAfter, injectorSasAfter] = await Promise.all([sas(patientPage), sas(injectorPage)]);
+    }
+    expect(patientSasAfter).not.toBe(patientSas);
+    expect(patientSasAfter).toBe(injectorSasAfter);
     await shot(patientPage, '09-patient-after-reconnect-phone');
 
     await patientPage.getByRole('button', { name: 'Leave visit' }).click();
@@ -379,10 +395,10 @@ describe('consult end to end in Chromium', () => {
     const page = await context.newPage();
     await page.goto(stack.clientUrl);
     await signIn(page, practiceSlug, compliance);
-    await page.getByLabel('Action').fill('auth.login');
-    await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByTestId('audit-results').getByRole('cell', { name: 'auth.login', exact: true }).first().waitFor();
-    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByLabel('What happened').selectOption('auth.login');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByTestId('audit-results').getByRole('cell', { name: 'Signed in', exact: true }).first().waitFor();
+    await page.getByRole('button', { name: 'Check the chain' }).click();
     await page.getByTestId('verify-result').filter({ hasText: 'Intact' }).waitFor();
     await shot(page, '11-compliance-console');
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -26,6 +26,11 @@ export interface Stack {
   patientClientUrl: string;
   /** Kills and restarts the patient's client server on the same port: their sockets drop. */
   restartPatientClientServer: () => Promise<void>;
+  /**
+   * Freezes the patient's client server (SIGSTOP) so their signaling and API calls stall as
+   * on a dead network without closing any connection; the returned function resumes it.
+   */
+  freezePatientClientServer: () => () => void;
   close: () => Promise<void>;
 }
 
@@ -71,8 +76,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+export interface StackOptions {
+  /** Extra SFU environment (e.g. SFU_ANNOUNCED_ADDRESS and a port range for a drop proxy). */
+  sfuEnv?: NodeJS.ProcessEnv;
+}
+
 /** Starts API, SFU and client server wired to each other. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The SFU signs its calls to the API with its own key; the API trusts only its public half.
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = `e2e-sfu-${Date.now().toString(36)}`;
@@ -98,6 +108,7 @@ export async function startStack(): Promise<Stack> {
       SFU_LISTEN_IP: '127.0.0.1',
       SFU_API_URL: apiUrl,
       SFU_SERVICE_JWK: sfuPrivateJwk,
+      ...options.sfuEnv,
     },
     /listening|started/i,
   );
@@ -118,6 +129,13 @@ export async function startStack(): Promise<Stack> {
     restartPatientClientServer: async () => {
       await stopProcess(patientClient);
       patientClient = await startProcess('patient client', clientEntry, patientEnv, /client listening/);
+    },
+    freezePatientClientServer: () => {
+      const frozen = patientClient;
+      frozen.kill('SIGSTOP');
+      return () => {
+        frozen.kill('SIGCONT');
+      };
     },
     close: async () => {
       await stopProcess(patientClient);

@@ -11,6 +11,8 @@ import type { ExportOutcome } from '../../audit/exportStream.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import type { CheckpointDeps, SignedCheckpoint } from './auditCheckpointService.js';
+import { signLockedTreeHead, witness } from './auditCheckpointService.js';
 import type { AuditExportQuery } from './auditQueries.js';
 import { FILTER_KEYS, definedFilters } from './auditQueries.js';
 import { callerOf } from '../../kernel/index.js';
@@ -19,6 +21,8 @@ export interface AuditExportDeps {
   dataSource: DataSource;
   signer: ManifestSigner;
   logger: Logger;
+  /** Signs the tree head each export is cut at and appends it to the witness. */
+  checkpoints: CheckpointDeps;
 }
 
 export interface StartedExport {
@@ -43,12 +47,13 @@ export interface StartedExport {
  */
 async function recordExportStart(
   dataSource: DataSource,
+  checkpoints: CheckpointDeps,
   context: RequestContext,
   auth: AuthContext,
   exportId: string,
   query: AuditExportQuery,
   filters: Record<string, string>,
-): Promise<string> {
+): Promise<SignedCheckpoint> {
   return withTenant(dataSource, auth.practiceId, async (manager) => {
     await recordAudit(manager, auth.practiceId, context, {
       action: 'audit.export',
@@ -57,16 +62,8 @@ async function recordExportStart(
       patientId: query.patientId ?? null,
       metadata: { format: query.format, ...filters },
     });
-    // The head row is locked by this transaction, so last_seq is our own event's seq.
-    const heads = await manager.query<{ last_seq: string }[]>(
-      'SELECT last_seq::text AS last_seq FROM audit_chain_heads WHERE practice_id = $1',
-      [auth.practiceId],
-    );
-    const throughSeq = heads[0]?.last_seq;
-    if (throughSeq === undefined) {
-      throw new Error('audit chain head missing after recording the export');
-    }
-    return throughSeq;
+    // The head row is locked by this transaction, so the tree head ends with our own event.
+    return signLockedTreeHead(manager, checkpoints.signer, auth.practiceId);
   });
 }
 
@@ -114,7 +111,9 @@ export async function startAuditExport(
   const exportId = randomUUID();
   const filters = definedFilters(query, FILTER_KEYS);
   const startedAt = new Date().toISOString();
-  const throughSeq = await recordExportStart(deps.dataSource, context, auth, exportId, query, filters);
+  const cut = await recordExportStart(deps.dataSource, deps.checkpoints, context, auth, exportId, query, filters);
+  await witness(deps.checkpoints, auth.practiceId, cut.checkpoint);
+  const throughSeq = String(cut.treeHead.tree_size);
   const formatter = EXPORT_FORMATTERS[query.format];
   const running = await openAuditExportStream(
     poolOf(deps.dataSource),
@@ -140,6 +139,7 @@ export async function startAuditExport(
       lastSeq: digest.lastSeq,
       startedAt,
       generatedAt: new Date().toISOString(),
+      treeHead: cut.checkpoint,
     }),
   );
   // Nobody awaits the manifest when the client went away; failures are still reported.

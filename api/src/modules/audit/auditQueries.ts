@@ -52,3 +52,13 @@ export function definedFilters(query: Record<string, unknown>, keys: readonly st
 }
 
 export const FILTER_KEYS = Object.keys(filterShape);
+
+/** A tree size or seq: a positive integer that fits a bigint and a JS safe integer. */
+const treeIndex = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const inclusionParamsSchema = z.strictObject({ seq: treeIndex });
+export const inclusionQuerySchema = z.strictObject({ treeSize: treeIndex.optional() });
+export const consistencyQuerySchema = z.strictObject({ from: treeIndex, to: treeIndex.optional() });
+
+/** The console's patient name search: a prefix of a name, at least 2 characters. */
+export const patientSearchQuerySchema = z.strictObject({ q: z.string().trim().min(2).max(100) });

@@ -1,13 +1,23 @@
 import type { Role } from '@medspa/shared-types';
-import { createManifestSigner } from '../../audit/exportManifest.js';
-import type { ManifestSigner } from '../../audit/exportManifest.js';
+import { createAuditJwsSigner, createManifestSigner } from '../../audit/exportManifest.js';
+import type { AuditJwsSigner, ManifestSigner } from '../../audit/exportManifest.js';
 import { AppError } from '../../errors.js';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
-import { auditExportQuerySchema, auditSearchQuerySchema, exportIdParamsSchema } from './auditQueries.js';
+import {
+  auditExportQuerySchema,
+  auditSearchQuerySchema,
+  consistencyQuerySchema,
+  exportIdParamsSchema,
+  inclusionParamsSchema,
+  inclusionQuerySchema,
+  patientSearchQuerySchema,
+} from './auditQueries.js';
+import type { CheckpointDeps } from './auditCheckpointService.js';
+import { getConsistencyProof, getInclusionProof, issueCheckpoint, startPeriodicWitness } from './auditCheckpointService.js';
 import { getExportManifest, startAuditExport } from './auditExportService.js';
-import { searchAuditEvents } from './auditSearchService.js';
+import { searchAuditEvents, searchPatientsByName } from './auditSearchService.js';
 import { verifyAuditChain } from './auditVerifyService.js';
 
 /** Who reads the audit trail: compliance officers only (it names patients and staff). */
@@ -32,9 +42,25 @@ const EXPORT_SLOT_HOLD_MS = 30 * 60_000;
 export const EXPORT_MANIFEST_TRAILER = 'X-Export-Manifest';
 
 /** Audit trail: search, integrity verification and streamed, signed exports. */
-export function auditRoutes({ dataSource, config, logger, coordination }: ApiServices): RouteSpec[] {
+export function auditRoutes({ dataSource, config, logger, lifecycle, coordination }: ApiServices): RouteSpec[] {
   let signer: Promise<ManifestSigner> | undefined;
   const manifestSigner = (): Promise<ManifestSigner> => (signer ??= createManifestSigner(config.AUTH_SIGNING_JWK));
+  const jwsSigner: Promise<AuditJwsSigner> = createAuditJwsSigner(config.AUTH_SIGNING_JWK);
+  // A bad key is reported by the first request that needs it, like the manifest signer.
+  jwsSigner.catch(() => undefined);
+  const checkpointDeps = async (): Promise<CheckpointDeps> => ({
+    dataSource,
+    signer: await jwsSigner,
+    witnessDir: config.AUDIT_WITNESS_DIR,
+    logger,
+  });
+  void jwsSigner.then((ready) => {
+    startPeriodicWitness(
+      { dataSource, signer: ready, witnessDir: config.AUDIT_WITNESS_DIR, logger },
+      config.AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+      () => lifecycle.shuttingDown,
+    );
+  }, () => undefined);
 
   return [
     defineRoute({
@@ -66,7 +92,11 @@ export function auditRoutes({ dataSource, config, logger, coordination }: ApiSer
         }
         let started;
         try {
-          started = await startAuditExport({ dataSource, signer: await manifestSigner(), logger }, context, query);
+          started = await startAuditExport(
+            { dataSource, signer: await manifestSigner(), logger, checkpoints: await checkpointDeps() },
+            context,
+            query,
+          );
         } catch (error) {
           await release();
           throw error;
@@ -92,6 +122,42 @@ export function auditRoutes({ dataSource, config, logger, coordination }: ApiSer
       summary: "An export's signed manifest (row count, SHA-256 of the bytes, seq range, filters)",
       params: exportIdParamsSchema,
       handle: async ({ params, context }) => ({ body: await getExportManifest(dataSource, context, params.exportId) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/patients',
+      access: AUDIT_READERS,
+      summary: "Patients whose name starts with q, for the console's patient filter; audited (count only)",
+      query: patientSearchQuerySchema,
+      handle: async ({ query, context }) => ({ body: { patients: await searchPatientsByName(dataSource, context, query.q) } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/checkpoint',
+      access: CHAIN_VERIFIERS,
+      summary: "Signed tree head of the practice's audit Merkle tree (ES256 JWS, RFC 9162 hashing); audited, witnessed",
+      handle: async ({ context }) => ({ body: await issueCheckpoint(await checkpointDeps(), context) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/events/:seq/inclusion-proof',
+      access: CHAIN_VERIFIERS,
+      summary: 'RFC 9162 inclusion proof of one audit event in the tree of treeSize events (default: current)',
+      params: inclusionParamsSchema,
+      query: inclusionQuerySchema,
+      handle: async ({ params, query, context }) => ({
+        body: await getInclusionProof(dataSource, context, params.seq, query.treeSize),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/consistency-proof',
+      access: CHAIN_VERIFIERS,
+      summary: 'RFC 9162 consistency proof that the tree of `from` events is a prefix of the tree of `to` events',
+      query: consistencyQuerySchema,
+      handle: async ({ query, context }) => ({
+        body: await getConsistencyProof(dataSource, context, query.from, query.to),
+      }),
     }),
   ];
 }

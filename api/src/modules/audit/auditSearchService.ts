@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import type { RequestContext } from '../../http/requestContext.js';
@@ -24,8 +24,19 @@ export interface AuditEventView {
   metadata: Record<string, unknown> | null;
 }
 
+/** A person named on a page of audit events (staff or patient), for the console. */
+export interface AuditPerson {
+  name: string;
+  role: string;
+}
+
 export interface AuditSearchPage {
   events: AuditEventView[];
+  /**
+   * Names of the actors and patients on this page, by user id. Looking them up is a read of
+   * identities, audited as audit.people_lookup (ids counted, never named, in the metadata).
+   */
+  people: Record<string, AuditPerson>;
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
 }
@@ -45,6 +56,70 @@ interface EventRow {
   user_agent: string | null;
   request_id: string | null;
   metadata: Record<string, unknown> | null;
+}
+
+/** Names of everyone a page mentions, in one query; the lookup is itself audited. */
+async function lookUpPeople(
+  manager: EntityManager,
+  practiceId: string,
+  context: RequestContext,
+  page: readonly EventRow[],
+): Promise<Record<string, AuditPerson>> {
+  const ids = new Set<string>();
+  for (const row of page) {
+    if (row.actor_user_id !== null) ids.add(row.actor_user_id);
+    if (row.patient_id !== null) ids.add(row.patient_id);
+  }
+  const people: Record<string, AuditPerson> = {};
+  if (ids.size === 0) return people;
+  const rows = await manager.query<{ id: string; given_name: string; family_name: string; role: string }[]>(
+    'SELECT id, given_name, family_name, role FROM users WHERE practice_id = $1 AND id = ANY($2::uuid[])',
+    [practiceId, [...ids]],
+  );
+  for (const row of rows) people[row.id] = { name: `${row.given_name} ${row.family_name}`, role: row.role };
+  await recordAudit(manager, practiceId, context, {
+    action: 'audit.people_lookup',
+    entityType: 'user',
+    metadata: { purpose: 'audit_search', requested: ids.size, found: rows.length },
+  });
+  return people;
+}
+
+/** One patient matching a name search in the console's patient filter. */
+export interface PatientMatch {
+  id: string;
+  name: string;
+}
+
+export const PATIENT_SEARCH_MAX = 20;
+
+/**
+ * Patients of the practice whose given or family name starts with `q` (case-insensitive),
+ * for the console's patient filter. Audited as audit.people_lookup with the result count
+ * only: the search text is a name (PHI) and never goes into the audit trail.
+ */
+export async function searchPatientsByName(
+  dataSource: DataSource,
+  context: RequestContext,
+  q: string,
+): Promise<PatientMatch[]> {
+  const { practiceId } = callerOf(context);
+  const prefix = `${q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return withTenant(dataSource, practiceId, async (manager) => {
+    const rows = await manager.query<{ id: string; given_name: string; family_name: string }[]>(
+      `SELECT id, given_name, family_name FROM users
+       WHERE practice_id = $1 AND role = 'patient'
+         AND (lower(given_name) LIKE $2 OR lower(family_name) LIKE $2 OR lower(given_name || ' ' || family_name) LIKE $2)
+       ORDER BY family_name, given_name, id LIMIT $3`,
+      [practiceId, prefix, PATIENT_SEARCH_MAX],
+    );
+    await recordAudit(manager, practiceId, context, {
+      action: 'audit.people_lookup',
+      entityType: 'patient',
+      metadata: { purpose: 'patient_filter', resultCount: rows.length },
+    });
+    return rows.map((row) => ({ id: row.id, name: `${row.given_name} ${row.family_name}` }));
+  });
 }
 
 /**
@@ -87,7 +162,9 @@ export async function searchAuditEvents(
       patientId: query.patientId ?? null,
       metadata: { ...definedFilters(query, FILTER_KEYS), resultCount: page.length, paged: query.cursor !== undefined },
     });
+    const people = await lookUpPeople(manager, practiceId, context, page);
     return {
+      people,
       events: page.map((row) => ({
         id: row.id,
         seq: Number(row.seq),

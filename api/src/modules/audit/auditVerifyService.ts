@@ -13,7 +13,10 @@ import { callerOf } from '../../kernel/index.js';
  * not hold the chain head lock while it walks every event); the result, which names at
  * most one event id and no PHI, is only returned once its audit event has committed.
  */
-export async function verifyAuditChain(dataSource: DataSource, context: RequestContext): Promise<ChainVerification> {
+export async function verifyAuditChain(
+  dataSource: DataSource,
+  context: RequestContext,
+): Promise<Pick<ChainVerification, 'ok' | 'checkedCount' | 'firstBroken' | 'tree'>> {
   const { practiceId } = callerOf(context);
   const client = await poolOf(dataSource).connect();
   let result: ChainVerification;
@@ -37,5 +40,6 @@ export async function verifyAuditChain(dataSource: DataSource, context: RequestC
       },
     }),
   );
-  return result;
+  const { ok, checkedCount, firstBroken, tree } = result;
+  return firstBroken === undefined ? { ok, checkedCount, tree } : { ok, checkedCount, firstBroken, tree };
 }

@@ -146,6 +146,7 @@ export async function publishConsentDocument(manager: EntityManager, context: Re
   );
   const row = result[0][0];
   if (row === undefined) throw notFound('consent_document_not_found', 'No such consent document');
+  // A governance change: what patients are asked to agree to from now on.
   await recordAudit(manager, callerOf(context).practiceId, context, {
     action: 'consent_document.publish',
     entityType: 'consent_document',

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../../audit/auditWriter.js';
 import { z } from 'zod';
+import { recordAudit } from '../../audit/auditWriter.js';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { calendarDateSchema, labelSchema, timeZoneSchema } from '../scheduling/inputSchemas.js';

@@ -21,9 +21,15 @@ export function recordsRoutes(services: ApiServices): RouteSpec[] {
       method: 'get',
       path: '/v1/me/record-access',
       access: ['patient'],
-      summary: 'Who viewed or changed my record (from the audit trail)',
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(RECORD_ACCESS_MAX).default(100) }),
-      handle: async ({ query, context }) => ({ body: { accesses: await listOwnRecordAccess(deps, context, query) } }),
+      summary: 'Who viewed or changed my record, by person and day (from the audit trail)',
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(RECORD_ACCESS_MAX).default(20),
+        /** Opaque to clients: from the previous page's nextCursor. */
+        cursor: z.coerce.number().int().min(0).max(1_000_000).optional(),
+        /** IANA zone the days are counted in (the viewer's), e.g. America/New_York. */
+        timeZone: z.string().regex(/^[A-Za-z0-9_+\-/]{1,64}$/).default('UTC'),
+      }),
+      handle: async ({ query, context }) => ({ body: await listOwnRecordAccess(deps, context, query) }),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { PROVIDER_ROLES, admissionCheckRequestSchema, sfuRoomEventSchema } from '@medspa/shared-types';
+import { PROVIDER_ROLES, admissionCheckRequestSchema, roomTokenRequestSchema, sfuRoomEventSchema } from '@medspa/shared-types';
 import express from 'express';
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -27,14 +27,26 @@ export function roomRoutes({ dataSource, tokens, config, coordination }: ApiServ
       access: ROOM_PARTICIPANTS,
       summary: 'Short-lived token (audience medspa-sfu) to join the appointment room; patient or provider of the visit only',
       params: appointmentParams,
-      handle: async ({ params, context }) => ({
+      // Without a body: a room token only (no E2EE certificate), e.g. for server-side tests.
+      body: roomTokenRequestSchema.optional(),
+      handle: async ({ params, body, context }) => ({
         status: 201,
         body: await issueRoomToken(dataSource, context, params.appointmentId, {
           tokens,
           ttlSeconds: config.ROOM_TOKEN_TTL_SECONDS,
           placeRoom: (roomId) => coordination.placeRoom(roomId),
+          ...(body === undefined ? {} : { e2eePublicKey: body.e2eePublicKey }),
         }),
       }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/appointments/:appointmentId/room-heartbeat',
+      access: ROOM_PARTICIPANTS,
+      summary: 'Sent every minute while a room is connected: a passive consult counts as activity for the idle logoff',
+      params: appointmentParams,
+      // The authenticator already recorded the activity; there is nothing else to do or audit.
+      handle: () => Promise.resolve({ status: 204 }),
     }),
     defineRoute({
       method: 'get',

@@ -18,7 +18,9 @@ import { callerOf } from '../../kernel/index.js';
 /** Roles that manage any provider's hours and time off (providers manage their own). */
 export const AVAILABILITY_ADMINS = ['admin', 'front_desk'] as const;
 
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM, 24-hour');
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const timeOfDay = z.string().regex(TIME_OF_DAY, 'HH:MM, 24-hour');
+const isTimeOfDay = (value: unknown): value is string => typeof value === 'string' && TIME_OF_DAY.test(value);
 
 export const availabilityRuleSchema = z
   .strictObject({
@@ -28,7 +30,9 @@ export const availabilityRuleSchema = z
     effectiveFrom: calendarDateSchema.nullable().default(null),
     effectiveUntil: calendarDateSchema.nullable().default(null),
   })
-  .refine((rule) => minutesOfDay(rule.endTime) > minutesOfDay(rule.startTime), {
+  // zod still runs object refinements when a field failed its own check, so the times may
+  // be malformed here; their own issue is already reported, and comparing them would throw.
+  .refine((rule) => !isTimeOfDay(rule.startTime) || !isTimeOfDay(rule.endTime) || minutesOfDay(rule.endTime) > minutesOfDay(rule.startTime), {
     message: 'endTime must be after startTime',
     path: ['endTime'],
   })

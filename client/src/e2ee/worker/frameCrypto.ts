@@ -106,6 +106,16 @@ export function readTrailer(frame: Uint8Array): FrameTrailer | null {
 }
 
 /**
+ * The IV of an encrypted frame split into its fixed field (4 bytes, as a number) and its
+ * 64-bit invocation counter (SP 800-38D §8.2.1), for the receiver's replay window.
+ */
+export function frameSequence(frame: Uint8Array): { fixedField: number; counter: bigint } {
+  const ivStart = frame.byteLength - TRAILER_META_BYTES - IV_BYTES;
+  const view = new DataView(frame.buffer, frame.byteOffset + ivStart, IV_BYTES);
+  return { fixedField: view.getUint32(0), counter: view.getBigUint64(4) };
+}
+
+/**
  * Decrypts one frame with the key its trailer names. Returns null when authentication
  * fails (wrong key, tampering, unencrypted input): the caller drops the frame, so a
  * receiver never renders garbled media.

@@ -25,7 +25,17 @@ export type DecryptState = 'ok' | 'failing';
 /** Worker -> page. Never carries key material or frame payloads. */
 export type WorkerToPageMessage =
   | { kind: 'decryptState'; participantId: string; state: DecryptState }
-  | { kind: 'stats'; encryptedFrames: number; decryptedFrames: number; droppedFrames: number }
+  /** `replayedFrames` counts frames the replay window refused (they are in `droppedFrames` too). */
+  | {
+      kind: 'stats';
+      encryptedFrames: number;
+      decryptedFrames: number;
+      droppedFrames: number;
+      replayedFrames: number;
+      /** Cumulative wall time inside encrypt and decrypt (WebCrypto included), microseconds. */
+      encryptMicros: number;
+      decryptMicros: number;
+    }
   | { kind: 'error'; reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

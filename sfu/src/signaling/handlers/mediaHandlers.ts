@@ -17,6 +17,7 @@ type MediaEvent =
   | 'closeProducer'
   | 'consume'
   | 'resumeConsumer'
+  | 'requestKeyFrame'
   | 'setPreferredLayers';
 
 function assertRoomFor(session: PeerSession, kind: MediaObjectKind): void {
@@ -123,6 +124,11 @@ export const mediaHandlers: HandlerMap<MediaEvent> = {
 
   resumeConsumer: async ({ peer }, { consumerId }) => {
     await peer.consumer(consumerId).resume();
+    return {};
+  },
+
+  requestKeyFrame: async ({ peer }, { consumerId }) => {
+    await peer.consumer(consumerId).requestKeyFrame();
     return {};
   },
 

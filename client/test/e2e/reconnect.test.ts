@@ -1,0 +1,230 @@
+/**
+ * Reconnect after a network drop, in real Chromium through the real API, SFU and client.
+ * Media runs through a UDP proxy the test can cut (udpDropProxy.ts) and the patient's
+ * signaling through a client server the test can freeze, so a drop looks like a dead
+ * network: nothing closes, packets just stop. Prints (does not assert) two bench figures:
+ * first remote frame after admit, and the median time from "network back" to the next
+ * decoded remote frame over five 6-second drops.
+ */
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { bearer, createUser, loginAs, seedPractice } from '../../../api/test/fixtures/identity.js';
+import type { TestUser } from '../../../api/test/fixtures/identity.js';
+import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
+import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
+import { launchBrowser } from '../browser.js';
+import { startStack } from './stack.js';
+import type { Stack } from './stack.js';
+import { PROXY_ADDRESS, UdpDropProxy } from './udpDropProxy.js';
+
+jest.setTimeout(400_000);
+
+const MEDIA_TIMEOUT_MS = 90_000;
+const DROPS = 5;
+/** Inside the 2-30 s range the product must recover from; the issue measured 6 s. */
+const DROP_MS = 6000;
+/** A small private port range so the proxy can mirror every port (random base: parallel runs). */
+const RTC_PORTS = 24;
+
+async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
+  await page.getByLabel('Practice').fill(practiceSlug);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (user.totpSecret !== null) {
+    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  }
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/**
+ * Resolves with Date.now() at the next remote video frame the page presents (polled every
+ * 10 ms, so a remote tile replaced by a full rejoin is followed too).
+ */
+function nextRemoteFrameAt(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        let element: HTMLVideoElement | null = null;
+        let base = 0;
+        const poll = (): void => {
+          const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+          if (video !== element) {
+            element = video;
+            base = video === null || video.videoWidth === 0 ? 0 : video.getVideoPlaybackQuality().totalVideoFrames;
+          } else if (video !== null && video.getVideoPlaybackQuality().totalVideoFrames > base) {
+            resolve(Date.now());
+            return;
+          }
+          setTimeout(poll, 10);
+        };
+        poll();
+      }),
+  );
+}
+
+/** The SFU ports of the page's live transports (remote candidate of each selected ICE pair). */
+function sfuPortsOf(page: Page): Promise<number[]> {
+  return page.evaluate(async () => {
+    const connections = (window as unknown as { testConnections: RTCPeerConnection[] }).testConnections;
+    const ports: number[] = [];
+    for (const connection of connections) {
+      if (connection.connectionState === 'closed') continue;
+      const stats = await connection.getStats();
+      const remotes = new Map<string, number>();
+      const selected: string[] = [];
+      stats.forEach((report: { type?: string; id?: string; port?: number; state?: string; nominated?: boolean; remoteCandidateId?: string }) => {
+        if (report.type === 'remote-candidate' && report.id !== undefined && report.port !== undefined) remotes.set(report.id, report.port);
+        if (report.type === 'candidate-pair' && report.nominated === true && report.remoteCandidateId !== undefined) selected.push(report.remoteCandidateId);
+      });
+      for (const id of selected) {
+        const port = remotes.get(id);
+        if (port !== undefined) ports.push(port);
+      }
+    }
+    return ports;
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+describe('reconnect after a network drop (Chromium, real stack)', () => {
+  let stack: Stack;
+  let proxy: UdpDropProxy;
+  let browser: Browser;
+  let practiceSlug: string;
+  let patient: TestUser;
+  let injector: TestUser;
+  let appointmentId: string;
+
+  beforeAll(async () => {
+    const minPort = 42000 + Math.floor(Math.random() * 300) * RTC_PORTS;
+    const maxPort = minPort + RTC_PORTS - 1;
+    proxy = await UdpDropProxy.start(minPort, maxPort);
+    stack = await startStack({
+      sfuEnv: { SFU_ANNOUNCED_ADDRESS: PROXY_ADDRESS, SFU_RTC_MIN_PORT: String(minPort), SFU_RTC_MAX_PORT: String(maxPort) },
+    });
+    const { test } = stack;
+    const practice = await seedPractice(test);
+    practiceSlug = practice.slug;
+    const seeder = await loginAs(test, practice.slug, 'admin');
+    injector = await createUser(test, practice.id, 'injector', { givenName: 'Ivy', familyName: 'Injector' });
+    patient = await createUser(test, practice.id, 'patient', { givenName: 'Pat', familyName: 'Patient' });
+    await ensureProviderProfile(test, practice.id, injector.id);
+    const app = test.api.app;
+    await request(app)
+      .post(`/v1/providers/${injector.id}/licenses`)
+      .set('authorization', bearer(seeder))
+      .send({ state: 'CT', licenseNumber: 'APRN.0002', validFrom: '2020-01-01', expiresOn: '2099-12-31' })
+      .expect(201);
+    const draft = await request(app)
+      .post('/v1/consent-documents')
+      .set('authorization', bearer(seeder))
+      .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'I agree to receive care by video.' })
+      .expect(201);
+    await request(app).post(`/v1/consent-documents/${(draft.body as { id: string }).id}/publish`).set('authorization', bearer(seeder)).expect(200);
+    appointmentId = await insertAppointment(test, practice.id, {
+      providerId: injector.id,
+      patientId: patient.id,
+      kind: 'virtual_consult',
+      startsAt: new Date(Date.now() - 5 * 60_000),
+      minutes: 30,
+      status: 'booked',
+    });
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser.close();
+    await stack.close();
+    proxy.close();
+  });
+
+  it('recovers from five network drops and decodes remote video again (bench figures printed)', async () => {
+    const injectorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const patientContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    injectorContext.setDefaultTimeout(60_000);
+    patientContext.setDefaultTimeout(60_000);
+    const injectorPage = await injectorContext.newPage();
+    await injectorPage.goto(stack.clientUrl);
+    await signIn(injectorPage, practiceSlug, injector);
+    await injectorPage.locator(`a[href="/visit/${appointmentId}"]`).click();
+    await injectorPage.getByRole('button', { name: 'Continue' }).click({ timeout: MEDIA_TIMEOUT_MS });
+    await injectorPage.getByText('Nobody is waiting.').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+    // Keeps the patient's RTCPeerConnections reachable, to find which SFU ports are theirs.
+    await patientContext.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const connections: RTCPeerConnection[] = [];
+      (window as unknown as { testConnections: RTCPeerConnection[] }).testConnections = connections;
+      window.RTCPeerConnection = class extends Native {
+        constructor(configuration?: RTCConfiguration) {
+          super(configuration);
+          connections.push(this);
+        }
+      };
+    });
+    const patientPage = await patientContext.newPage();
+    await patientPage.goto(stack.patientClientUrl);
+    await signIn(patientPage, practiceSlug, patient);
+    await patientPage.locator(`a[href="/visit/${appointmentId}"]`).click();
+    await patientPage.getByLabel('Type your full name to sign').fill('Pat Patient');
+    await patientPage.getByRole('button', { name: 'Sign and continue' }).click();
+    await patientPage.getByLabel('Your current state').selectOption('CT');
+    await patientPage.getByRole('button', { name: 'Confirm location' }).click();
+    await patientPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await patientPage.getByRole('button', { name: 'Continue' }).click();
+    await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+    const firstFrame = nextRemoteFrameAt(patientPage);
+    const admittedAt = Date.now();
+    await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
+    const firstFrameMs = (await firstFrame) - admittedAt;
+    expect((await sfuPortsOf(patientPage)).length).toBeGreaterThan(0);
+    await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+    await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+    const recoveries: number[] = [];
+    const stalledSeen: boolean[] = [];
+    for (let drop = 0; drop < DROPS; drop += 1) {
+      // Steady video first, so each drop starts from a running call.
+      await nextRemoteFrameAt(patientPage);
+      await sleep(2000);
+      // Only the patient's network goes away: their media path and their signaling.
+      proxy.setDropping(true, await sfuPortsOf(patientPage));
+      const resume = stack.freezePatientClientServer();
+      await sleep(DROP_MS - 800);
+      // The provider's screen says the patient is reconnecting while their video is frozen.
+      stalledSeen.push((await injectorPage.getByText(/reconnecting/i).count()) > 0);
+      await sleep(300);
+      const nextFrame = nextRemoteFrameAt(patientPage);
+      await sleep(500);
+      const backAt = Date.now();
+      proxy.setDropping(false);
+      resume();
+      recoveries.push((await nextFrame) - backAt);
+    }
+    const injectorFrame = await nextRemoteFrameAt(injectorPage);
+    expect(injectorFrame).toBeGreaterThan(0);
+    expect(recoveries).toHaveLength(DROPS);
+
+    process.stdout.write(
+      [
+        '',
+        'bench: reconnect (Chromium, loopback through a UDP drop proxy, real API + SFU + client)',
+        `  first remote frame after admit: ${String(firstFrameMs)} ms (goal 500 ms)`,
+        `  video decoded again after a ${String(DROP_MS / 1000)} s drop: median ${String(median(recoveries))} ms over ${String(DROPS)} drops (goal < 1000 ms); each: ${recoveries.join(', ')} ms`,
+        `  provider saw "reconnecting" during the drop: ${String(stalledSeen.filter(Boolean).length)}/${String(DROPS)}`,
+        '',
+      ].join('\n'),
+    );
+    await injectorContext.close();
+    await patientContext.close();
+  });
+});
