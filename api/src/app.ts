@@ -28,6 +28,7 @@ import { createAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
 import { createTokenService } from './auth/tokens.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
+import { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
@@ -74,7 +75,18 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     singleSfuUrl: config.SFU_PUBLIC_URL ?? null,
     logger,
   });
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, lifecycle: { shuttingDown: false } };
+  const notices = new AppointmentNotices({
+    connectionString: config.JOBS_DATABASE_URL ?? options.databaseUrl,
+    schema: 'pgboss',
+    dataSource,
+    mailer,
+    logger,
+    publicAppUrl: config.PUBLIC_APP_URL,
+    mailFrom: config.MAIL_FROM,
+    pollingIntervalSeconds: config.JOBS_POLLING_SECONDS,
+  });
+  await notices.start();
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false } };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -138,6 +150,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
 /** Releases what initApp acquired. Safe to call more than once. */
 export async function shutdownApp({ services }: ApiApp): Promise<void> {
   services.lifecycle.shuttingDown = true;
+  await services.notices.stop();
   await services.mailer.close();
   await services.coordination.close();
   if (services.dataSource.isInitialized) {

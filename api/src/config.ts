@@ -159,6 +159,13 @@ const configSchema = z.object({
   AUDIT_WITNESS_DIR: z.string().min(1).default('.data/witness'),
   /** How often each grown audit tree's signed head is appended to the witness; 0 turns the timer off. */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /**
+   * Connection for the pg-boss job queue (appointment emails and reminders); its schema is
+   * installed by the migrations, so the runtime login suffices. Unset = DATABASE_URL.
+   */
+  JOBS_DATABASE_URL: z.url().optional(),
+  /** How often an idle worker looks for due emails (pg-boss allows 0.5 s and up). */
+  JOBS_POLLING_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
 }).refine((config) => config.NODE_ENV !== 'production' || config.PASSWORD_HASH_PROFILE === 'owasp', {
   message: 'PASSWORD_HASH_PROFILE=test_minimum is refused in production',
   path: ['PASSWORD_HASH_PROFILE'],

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Coordination } from './coordination/coordination.js';
 import type { Mailer } from './mail/mailer.js';
 import type { TokenService } from './auth/tokens.js';
+import type { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 
 /** Long-lived dependencies handed to route factories and services. */
 export interface ApiServices {
@@ -17,6 +18,8 @@ export interface ApiServices {
   coordination: Coordination;
   /** Sends email (SMTP, or the outbox folder in development). */
   mailer: Mailer;
+  /** Appointment emails and reminders as durable jobs (pg-boss). */
+  notices: AppointmentNotices;
   /** Flipped at shutdown so readiness fails before connections close. */
   lifecycle: { shuttingDown: boolean };
 }

@@ -62,6 +62,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     PASSWORD_HASH_PROFILE: 'test_minimum',
     // The API runs as the runtime role, as in production; fixtures use database.url (owner).
     DATABASE_URL: database.runtimeUrl,
+    // Suites without SMTP_URL still send (bookings, registrations): keep those .eml files out of the checkout.
+    MAIL_OUTBOX_DIR: join(tmpdir(), 'medspa-test-outbox'),
     AUTH_SIGNING_JWK: await generateSigningJwk(),
     ...generateDataKeks(),
     // Checkpoint witness files go to a scratch directory, never into the repository.

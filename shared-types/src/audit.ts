@@ -74,6 +74,8 @@ export const AUDIT_ACTIONS = [
   'user.mfa_reset',
   'user.disable',
   'user.enable',
+  'auth.email_verified',
+  'appointment.notice_sent',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -131,7 +131,13 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
       givenName: caller.phi.givenName,
       familyName: caller.phi.familyName,
     }),
-    ownTenantStatuses: [201],
+    ownTenantStatuses: [202],
+  },
+  // A well-formed token nobody issued: the clear 400 a stale or mistyped link gets.
+  'POST /v1/auth/verify-email': {
+    crossTenant: 'none',
+    body: ({ caller }) => ({ practice: caller.practice.slug, token: 'A'.repeat(43), password: caller.phi.password }),
+    ownTenantStatuses: [400],
   },
   // Rooms (api/test/rooms covers the participant checks with a real appointment).
   'POST /v1/appointments/:appointmentId/room-token': {

@@ -3,6 +3,7 @@ import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react
 import type { ReactNode } from 'react';
 import { logout, onSessionChange, refreshSession, sessionUser } from '../api/http.js';
 import type { SessionUser } from '../api/http.js';
+import { onboardingScreenOf } from '../public/onboardingRoutes.js';
 import { Login } from './Login.js';
 import { matchPath, navigate, usePath } from './router.js';
 
@@ -14,6 +15,7 @@ const ProviderVisit = lazy(() => import('../provider/ProviderVisit.js'));
 const ComplianceConsole = lazy(() => import('../compliance/ComplianceConsole.js'));
 const AdminConsole = lazy(() => import('../admin/AdminConsole.js'));
 const ProviderDisclosure = lazy(() => import('../public/ProviderDisclosure.js'));
+const PatientOnboarding = lazy(() => import('../public/PatientOnboarding.js'));
 
 /** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
 const IDLE_LOGOFF_MS = 15 * 60 * 1000;
@@ -126,6 +128,16 @@ export function App() {
     );
   }
   if (restoring) return <p role="status">Loading…</p>;
+  if (onboardingScreenOf(path, user !== null) !== null) {
+    // A patient's way in: practice page, account creation, email link, sign-in by practice.
+    return (
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <PatientOnboarding path={path} />
+        </Suspense>
+      </main>
+    );
+  }
   if (user === null) {
     return (
       <main id="main" tabIndex={-1}>

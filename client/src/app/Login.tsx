@@ -1,7 +1,10 @@
 /** Sign-in: practice, email, password and, for staff, a TOTP code (or first-time enrolment). */
 import { useState } from 'react';
-import { ApiError, confirmMfaEnrolment, login, startMfaEnrolment } from '../api/http.js';
-import { ErrorMessage, Field, useAction } from '../ui/components.js';
+import { ApiError, api, confirmMfaEnrolment, login, startMfaEnrolment } from '../api/http.js';
+import { ErrorMessage, Field, useAction, useAsync } from '../ui/components.js';
+import { PlainError } from '../patient/PlainError.js';
+import { forgetPractice, practiceFromLocation, rememberPractice } from './practiceContext.js';
+import { navigate } from './router.js';
 
 const TOTP_PATTERN = '[0-9]{6}';
 
@@ -49,9 +52,27 @@ function Enrolment({ enrolmentToken }: { enrolmentToken: string }) {
   );
 }
 
-/** The sign-in screen. */
-export function Login() {
-  const [practice, setPractice] = useState('');
+/** "Signing in to <practice name>" when the practice is known from the page or link. */
+function KnownPractice({ slug, onChange }: { slug: string; onChange: () => void }) {
+  const page = useAsync(() => api<{ practice: { name: string } }>('GET', `/v1/practices/${encodeURIComponent(slug)}/providers`), `practice:${slug}`);
+  return (
+    <p>
+      Signing in to <strong>{page.data?.practice.name ?? 'your practice'}</strong>.{' '}
+      <button type="button" className="link" onClick={onChange}>
+        Different practice?
+      </button>
+    </p>
+  );
+}
+
+/**
+ * The sign-in screen. Patients never type a practice: it comes from the page or link they
+ * arrived by (or the last sign-in in this browser); staff without one type its short name.
+ */
+export function Login({ afterSignIn }: { afterSignIn?: string } = {}) {
+  const [knownPractice, setKnownPractice] = useState(practiceFromLocation);
+  const [typedPractice, setTypedPractice] = useState('');
+  const practice = knownPractice ?? typedPractice;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [totpCode, setTotpCode] = useState('');
@@ -60,7 +81,13 @@ export function Login() {
   const submit = useAction(async () => {
     try {
       const result = await login({ practice, email, password, ...(totpCode === '' ? {} : { totpCode }) });
-      if ('status' in result) setEnrolmentToken(result.enrolmentToken);
+      if ('status' in result) {
+        setEnrolmentToken(result.enrolmentToken);
+        return;
+      }
+      // Patients come back without a link; staff keep typing theirs (shared front-desk screens).
+      if (result.role === 'patient') rememberPractice(practice);
+      navigate(afterSignIn ?? (window.location.pathname.startsWith('/practices/') ? '/' : window.location.pathname));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'mfa_required') {
         setNeedsTotp(true);
@@ -79,7 +106,17 @@ export function Login() {
           submit.run();
         }}
       >
-        <Field label="Practice" value={practice} onChange={setPractice} required autoComplete="organization" hint="The short name of your medspa, from your invitation" />
+        {knownPractice === null ? (
+          <Field label="Practice" value={typedPractice} onChange={setTypedPractice} required autoComplete="organization" hint="The short name of your medspa, from your invitation" />
+        ) : (
+          <KnownPractice
+            slug={knownPractice}
+            onChange={() => {
+              forgetPractice();
+              setKnownPractice(null);
+            }}
+          />
+        )}
         <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="username" inputMode="email" />
         <Field label="Password" type="password" value={password} onChange={setPassword} required autoComplete="current-password" />
         {needsTotp && (
@@ -94,11 +131,25 @@ export function Login() {
             hint="6 digits from your authenticator app"
           />
         )}
-        <ErrorMessage error={submit.error} />
+        <PlainError error={submit.error} />
         <button type="submit" disabled={submit.busy}>
           {needsTotp ? 'Verify and sign in' : 'Sign in'}
         </button>
       </form>
+      {knownPractice !== null && (
+        <p>
+          New patient?{' '}
+          <a
+            href={`/practices/${knownPractice}/register`}
+            onClick={(event) => {
+              event.preventDefault();
+              navigate(`/practices/${knownPractice}/register`);
+            }}
+          >
+            Create account
+          </a>
+        </p>
+      )}
     </section>
   );
 }

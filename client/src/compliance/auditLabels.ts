@@ -75,6 +75,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'user.mfa_reset': 'Reset a user’s two-step sign-in',
   'user.disable': 'Disabled a user',
   'user.enable': 'Re-enabled a user',
+  'auth.email_verified': 'Confirmed an email address',
+  'appointment.notice_sent': 'Was sent a visit email',
 };
 
 /** A staff-facing label for any action code. */

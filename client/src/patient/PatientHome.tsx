@@ -1,160 +1,154 @@
-/** Patient home: upcoming visits with join links, booking, visit summaries, who viewed my record. */
+/**
+ * Patient area: upcoming visits (join, change time, cancel), booking, visit summaries and
+ * who viewed my record. Addresses: / (home), /book, /visits/<id>/reschedule, /visits/<id>/cancel.
+ */
 import { useState } from 'react';
 import { api } from '../api/http.js';
-import type { Appointment, AppointmentType, ProviderProfile, Slot } from '../api/types.js';
-import { US_STATES } from '../api/types.js';
-import { navigate } from '../app/router.js';
-import { ErrorMessage, Section, Select, formatInstant, useAction, useAsync } from '../ui/components.js';
+import type { Appointment, AppointmentType, ProviderProfile } from '../api/types.js';
+import { matchPath, navigate, usePath } from '../app/router.js';
+import { Section, useAction, useAsync } from '../ui/components.js';
+import { BookingFlow, providerName, visitTypeName } from './BookingFlow.js';
+import { formatWhen } from './localDay.js';
+import { PlainError } from './PlainError.js';
 import { AccessHistory, VisitSummaries } from './PatientRecords.js';
 
 const DAY_MS = 86_400_000;
-const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** How far ahead "Your visits" lists (the API lists at most 62 days at a time). */
+const UPCOMING_DAYS = 60;
 
-function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
+function useVisitContext() {
+  const types = useAsync(() => api<AppointmentType[]>('GET', '/v1/appointment-types?includeInactive=true'), 'types-all');
+  const providers = useAsync(() => api<ProviderProfile[]>('GET', '/v1/providers'), 'providers');
+  return {
+    typeOf: (id: string) => types.data?.find((type) => type.id === id),
+    providerOf: (id: string) => providers.data?.find((provider) => provider.providerId === id),
+  };
 }
 
-function Upcoming({ generation }: { generation: number }) {
+function go(path: string) {
+  return (event: { preventDefault: () => void }): void => {
+    event.preventDefault();
+    navigate(path);
+  };
+}
+
+function Upcoming() {
   const now = Date.now();
   const list = useAsync(
     () =>
       api<{ appointments: Appointment[] }>(
         'GET',
-        `/v1/appointments?from=${encodeURIComponent(new Date(now - DAY_MS).toISOString())}&to=${encodeURIComponent(new Date(now + 60 * DAY_MS).toISOString())}`,
+        `/v1/appointments?from=${encodeURIComponent(new Date(now - DAY_MS).toISOString())}&to=${encodeURIComponent(new Date(now + UPCOMING_DAYS * DAY_MS).toISOString())}`,
       ),
-    `upcoming-${generation}`,
+    'upcoming',
   );
-  const appointments = list.data?.appointments.filter((appointment) => appointment.status !== 'cancelled') ?? [];
+  const { typeOf, providerOf } = useVisitContext();
+  const appointments =
+    list.data?.appointments.filter((appointment) => ['booked', 'checked_in', 'in_progress'].includes(appointment.status) && Date.parse(appointment.endsAt) > now) ?? [];
   return (
     <Section title="Your visits">
-      <ErrorMessage error={list.error} />
-      {appointments.length === 0 && !list.loading && <p>No upcoming visits.</p>}
-      <ul className="list">
+      <PlainError error={list.error} />
+      {appointments.length === 0 && !list.loading && <p>You have no upcoming visits.</p>}
+      <ul className="visits">
         {appointments.map((appointment) => (
-          <li key={appointment.id}>
-            <span>
-              {appointment.kind.replace('_', ' ')} · {appointment.local.date} {appointment.local.time} ({appointment.local.timeZone})
-            </span>
-            <a
-              href={appointment.joinPath}
-              onClick={(event) => {
-                event.preventDefault();
-                navigate(appointment.joinPath);
-              }}
-            >
-              Join visit
-            </a>
+          <li key={appointment.id} className="visit" data-testid="upcoming-visit">
+            <div>
+              <strong>{formatWhen(appointment.startsAt)}</strong>
+              <div>
+                {visitTypeName(typeOf(appointment.appointmentTypeId))} with {providerName(providerOf(appointment.providerId))}
+              </div>
+            </div>
+            <div className="row wrap">
+              <a className="button-link" href={appointment.joinPath} onClick={go(appointment.joinPath)}>
+                Join visit
+              </a>
+              {appointment.status === 'booked' && (
+                <a href={`/visits/${appointment.id}/reschedule`} onClick={go(`/visits/${appointment.id}/reschedule`)}>
+                  Change time
+                </a>
+              )}
+              <a href={`/visits/${appointment.id}/cancel`} onClick={go(`/visits/${appointment.id}/cancel`)}>
+                Cancel
+              </a>
+            </div>
           </li>
         ))}
       </ul>
+      <p>
+        <a className="button-link" href="/book" onClick={go('/book')}>
+          Book a visit
+        </a>
+      </p>
     </Section>
   );
 }
 
-function Booking({ onBooked }: { onBooked: () => void }) {
-  const types = useAsync(() => api<AppointmentType[]>('GET', '/v1/appointment-types'), 'types');
-  const providers = useAsync(() => api<ProviderProfile[]>('GET', '/v1/providers'), 'providers');
-  const [typeId, setTypeId] = useState('');
-  const [providerId, setProviderId] = useState('');
-  const [state, setState] = useState('CT');
-  const [slots, setSlots] = useState<Slot[] | null>(null);
-  const [booked, setBooked] = useState<Appointment | null>(null);
-  const bookable = types.data?.filter((type) => type.kind !== 'treatment') ?? [];
-  const chosenType = typeId === '' ? bookable[0]?.id ?? '' : typeId;
-  const chosenProvider = providerId === '' ? providers.data?.[0]?.providerId ?? '' : providerId;
-  const search = useAction(async () => {
-    const from = new Date();
-    const query = new URLSearchParams({
-      appointmentTypeId: chosenType,
-      from: isoDate(from),
-      to: isoDate(new Date(from.getTime() + 14 * DAY_MS)),
-      timeZone: browserZone,
-      patientState: state,
-    });
-    const result = await api<{ slots: Slot[] }>('GET', `/v1/providers/${chosenProvider}/slots?${query.toString()}`);
-    setSlots(result.slots);
+function useAppointment(appointmentId: string) {
+  return useAsync(() => api<Appointment>('GET', `/v1/appointments/${appointmentId}`), `appointment:${appointmentId}`);
+}
+
+function Reschedule({ appointmentId }: { appointmentId: string }) {
+  const appointment = useAppointment(appointmentId);
+  if (appointment.error !== null) return <PlainError error={appointment.error} />;
+  if (appointment.data === null) return <p role="status">Loading…</p>;
+  return <BookingFlow reschedule={appointment.data} />;
+}
+
+function CancelVisit({ appointmentId }: { appointmentId: string }) {
+  const appointment = useAppointment(appointmentId);
+  const { typeOf, providerOf } = useVisitContext();
+  const [cancelled, setCancelled] = useState(false);
+  const cancel = useAction(async () => {
+    await api('POST', `/v1/appointments/${appointmentId}/cancel`);
+    setCancelled(true);
   });
-  const book = useAction(async (slot: Slot) => {
-    const appointment = await api<Appointment>('POST', '/v1/appointments', {
-      appointmentTypeId: chosenType,
-      providerId: chosenProvider,
-      startsAt: slot.startsAt,
-      patientState: state,
-      patientTimeZone: browserZone,
-    });
-    setBooked(appointment);
-    setSlots(null);
-    onBooked();
-  });
+  if (appointment.error !== null) return <PlainError error={appointment.error} />;
+  if (appointment.data === null) return <p role="status">Loading…</p>;
+  const visit = appointment.data;
+  if (cancelled) {
+    return (
+      <section className="card narrow-left" role="status" data-testid="cancelled">
+        <h1>Your visit is cancelled</h1>
+        <p>We emailed you a confirmation. Your calendar invite is cancelled too.</p>
+        <a className="button-link" href="/" onClick={go('/')}>
+          Back to my visits
+        </a>
+      </section>
+    );
+  }
   return (
-    <Section title="Book a visit">
-      <ErrorMessage error={types.error ?? providers.error} />
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          search.run();
-        }}
-      >
-        <Select label="Visit type" value={chosenType} onChange={setTypeId} options={bookable.map((type) => ({ value: type.id, label: `${type.name} (${type.durationMinutes} min)` }))} />
-        <Select
-          label="Provider"
-          value={chosenProvider}
-          onChange={setProviderId}
-          options={(providers.data ?? []).map((provider) => ({
-            value: provider.providerId,
-            label: `${provider.givenName} ${provider.familyName}, ${provider.credential}`,
-          }))}
-        />
-        <Select label="State you will be in" value={state} onChange={setState} options={US_STATES.map((code) => ({ value: code, label: code }))} />
-        <p className="hint">Times are shown in your time zone ({browserZone}).</p>
-        <ErrorMessage error={search.error} />
-        <button type="submit" disabled={search.busy || chosenType === '' || chosenProvider === ''}>
-          Find times
+    <section aria-labelledby="cancel-title" className="card narrow-left">
+      <h1 id="cancel-title">Cancel this visit?</h1>
+      <p>
+        <strong>{formatWhen(visit.startsAt)}</strong>
+        <br />
+        {visitTypeName(typeOf(visit.appointmentTypeId))} with {providerName(providerOf(visit.providerId))}
+      </p>
+      <PlainError error={cancel.error} />
+      <div className="row wrap center">
+        <button type="button" className="danger" disabled={cancel.busy} onClick={cancel.run}>
+          Yes, cancel my visit
         </button>
-      </form>
-      {slots !== null && (
-        <div>
-          <h3>Available times</h3>
-          {slots.length === 0 && <p>No free times in the next two weeks.</p>}
-          <ul className="slots">
-            {slots.slice(0, 24).map((slot) => (
-              <li key={slot.startsAt}>
-                <button
-                  type="button"
-                  disabled={book.busy}
-                  onClick={() => {
-                    book.run(slot);
-                  }}
-                >
-                  {slot.local.date} {slot.local.time}
-                </button>
-              </li>
-            ))}
-          </ul>
-          <ErrorMessage error={book.error} />
-        </div>
-      )}
-      {booked !== null && (
-        <p role="status" data-testid="booking-confirmation">
-          Booked for {formatInstant(booked.startsAt)}. Your join link: <a href={booked.joinPath}>{window.location.origin + booked.joinPath}</a>
-        </p>
-      )}
-    </Section>
+        <a className="button-secondary" href="/" onClick={go('/')}>
+          No, keep it
+        </a>
+      </div>
+    </section>
   );
 }
 
-/** The patient's home screen. */
+/** The patient's screens. */
 export default function PatientHome() {
-  const [generation, setGeneration] = useState(0);
+  const path = usePath();
+  const reschedule = matchPath('/visits/:appointmentId/reschedule', path);
+  if (reschedule !== null) return <Reschedule appointmentId={reschedule.appointmentId ?? ''} />;
+  const cancel = matchPath('/visits/:appointmentId/cancel', path);
+  if (cancel !== null) return <CancelVisit appointmentId={cancel.appointmentId ?? ''} />;
+  if (path === '/book') return <BookingFlow />;
   return (
     <div className="stack">
       <h1>My visits</h1>
-      <Upcoming generation={generation} />
-      <Booking
-        onBooked={() => {
-          setGeneration((value) => value + 1);
-        }}
-      />
+      <Upcoming />
       <VisitSummaries />
       <AccessHistory />
     </div>

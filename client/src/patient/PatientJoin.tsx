@@ -11,6 +11,7 @@ import { PreCheck } from '../room/PreCheck.js';
 import { E2eeIndicator, NetworkIndicator, RemoteVideos, VideoTile, useRoom } from '../room/roomUi.js';
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
 import { FollowUpPanel } from './FollowUpPanel.js';
+import { formatWhen } from './localDay.js';
 
 type Step = 'consent' | 'check_in' | 'precheck' | 'room';
 
@@ -157,7 +158,7 @@ export default function PatientJoin({ appointmentId }: { appointmentId: string }
   return (
     <div className="join">
       <h1>
-        {visit.kind === 'follow_up' ? 'Follow-up visit' : visit.kind === 'gfe' ? 'Good Faith Exam' : 'Virtual consult'} · {visit.local.date} {visit.local.time}
+        {visit.kind === 'follow_up' ? 'Follow-up visit' : visit.kind === 'gfe' ? 'Good Faith Exam' : 'Virtual consult'} · {formatWhen(visit.startsAt)}
       </h1>
       <ol className="steps" aria-label="Steps">
         {(['consent', 'check_in', 'precheck', 'room'] as const).map((name) => (

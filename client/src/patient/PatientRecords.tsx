@@ -2,7 +2,11 @@
 import { useState } from 'react';
 import { api } from '../api/http.js';
 import { patientPhrase, personName, roleLabel } from '../compliance/auditLabels.js';
-import { ErrorMessage, Section, formatInstant, useAsync } from '../ui/components.js';
+import { Section, useAsync } from '../ui/components.js';
+import { PlainError } from './PlainError.js';
+import type { AppointmentKind } from '../api/types.js';
+import { visitTypeName } from './BookingFlow.js';
+import { formatWhen } from './localDay.js';
 
 /** GET /v1/me/visits entries. */
 export interface VisitSummary {
@@ -33,14 +37,14 @@ export function VisitSummaries() {
   const past = visits.data?.visits.filter((visit) => visit.summary !== null || visit.gfeOutcomes.length > 0) ?? [];
   return (
     <Section title="Visit summaries">
-      <ErrorMessage error={visits.error} />
+      <PlainError error={visits.error} />
       {visits.data !== null && past.length === 0 && <p>No signed visit summaries yet.</p>}
       <ul className="list" data-testid="visit-summaries">
         {past.map((visit) => (
           <li key={visit.appointmentId} className="summary">
             <div>
               <strong>
-                {visit.kind.replace('_', ' ')} · {formatInstant(visit.startsAt)} · {visit.provider.name}
+                {visitTypeName({ name: '', kind: visit.kind as AppointmentKind })} · {formatWhen(visit.startsAt)} · {visit.provider.name}
                 {visit.provider.credential === null ? '' : `, ${visit.provider.credential}`}
               </strong>
               {visit.summary !== null && <p>{visit.summary}</p>}
@@ -98,7 +102,7 @@ export function AccessHistory() {
   const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
   return (
     <Section title="Who viewed my record">
-      <ErrorMessage error={page.error} />
+      <PlainError error={page.error} />
       {page.data !== null && groups.length === 0 && cursor === null && <p>Nobody else has viewed your record yet.</p>}
       <div data-testid="record-access">
         {days.map((day) => (

@@ -79,6 +79,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 export interface StackOptions {
   /** Extra SFU environment (e.g. SFU_ANNOUNCED_ADDRESS and a port range for a drop proxy). */
   sfuEnv?: NodeJS.ProcessEnv;
+  /** Extra API environment, e.g. `{ SMTP_URL: smtp.url }` from startSmtpCapture(). */
+  apiEnv?: Record<string, string>;
 }
 
 /** Starts API, SFU and client server wired to each other. */
@@ -89,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sfuPrivateJwk = JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' });
   const sfuPublicJwk = JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'ES256' });
 
-  const test = await startTestApi({ SFU_SERVICE_PUBLIC_JWK: sfuPublicJwk, LOG_LEVEL: 'warn' });
+  const test = await startTestApi({ SFU_SERVICE_PUBLIC_JWK: sfuPublicJwk, LOG_LEVEL: 'warn', ...options.apiEnv });
   const apiServer: Server = createServer(test.api.app);
   await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;

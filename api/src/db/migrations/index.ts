@@ -10,8 +10,10 @@ import { ClinicalRecords1763856600000 } from './1763856600000-ClinicalRecords.js
 import { CareTeam1764600100000 } from './1764600100000-CareTeam.js';
 import { AuditMerkleFrontier1764600200000 } from './1764600200000-AuditMerkleFrontier.js';
 import { RuntimeLeastPrivilege1764600300000 } from './1764600300000-RuntimeLeastPrivilege.js';
+import { PatientOnboarding1764600500000 } from './1764600500000-PatientOnboarding.js';
 import { SfuEventReceipts1764600900000 } from './1764600900000-SfuEventReceipts.js';
 import { RoomAdmissions1764600900100 } from './1764600900100-RoomAdmissions.js';
+import { JobQueueSchema1764600900200 } from './1764600900200-JobQueueSchema.js';
 
 /**
  * Every migration in order. Listed explicitly (not globbed) so compiled and
@@ -31,6 +33,8 @@ export const MIGRATIONS = [
   CareTeam1764600100000,
   AuditMerkleFrontier1764600200000,
   RuntimeLeastPrivilege1764600300000,
+  PatientOnboarding1764600500000,
   SfuEventReceipts1764600900000,
   RoomAdmissions1764600900100,
+  JobQueueSchema1764600900200,
 ];

@@ -10,7 +10,8 @@ import { practiceSlugSchema } from './practices.js';
 import { logout, refreshSession } from './sessionService.js';
 import { refreshTokenSchema } from './sessions.js';
 import { totpCodeSchema } from './totp.js';
-import { createUser, getMe, getUser, listUsers, registerPatient, updateUser } from './userService.js';
+import { registerPatient, verifyEmail, verifyEmailSchema } from './patientRegistration.js';
+import { createUser, getMe, getUser, listUsers, updateUser } from './userService.js';
 import { callerOf } from '../../kernel/index.js';
 
 const emailSchema = z.email().max(254);
@@ -149,13 +150,21 @@ export function identityRoutes(services: ApiServices): RouteSpec[] {
       method: 'post',
       path: '/v1/practices/:slug/patients',
       access: 'public',
-      summary: 'Patient self-registration at a practice',
+      summary: 'Patient self-registration; the same 202 whether or not the email has an account (the mailbox learns which)',
       params: z.strictObject({ slug: practiceSlugSchema }),
       body: z.strictObject(newUserFields),
       handle: async ({ params, body, context }) => ({
-        status: 201,
-        body: await registerPatient(dataSource, passwords, context, params.slug, body),
+        status: 202,
+        body: await registerPatient(services, passwords, context, params.slug, body),
       }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/verify-email',
+      access: 'public',
+      summary: 'Open an email verification link with the password chosen at registration (single use; 410 when used or expired)',
+      body: verifyEmailSchema,
+      handle: async ({ body, context }) => ({ body: await verifyEmail(services, passwords, context, body) }),
     }),
   ];
 }

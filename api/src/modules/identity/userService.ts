@@ -8,7 +8,6 @@ import { withTenant } from '../../db/tenantTransaction.js';
 import { conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import type { PasswordHasher } from './passwords.js';
-import { findPracticeIdBySlug } from './practices.js';
 import { revokeUserSessions } from './sessions.js';
 import { callerOf } from '../../kernel/index.js';
 
@@ -106,35 +105,6 @@ export async function createUser(
       entityType: 'user',
       entityId: user.id,
       patientId: patientIdOf(user),
-    });
-    return user;
-  });
-}
-
-/**
- * Public self-registration of a patient at a practice (by slug). The new patient is the
- * actor of their own creation event.
- */
-export async function registerPatient(
-  dataSource: DataSource,
-  passwords: PasswordHasher,
-  context: RequestContext,
-  practiceSlug: string,
-  input: Omit<NewUserInput, 'role'>,
-): Promise<UserView> {
-  const practiceId = await findPracticeIdBySlug(dataSource, practiceSlug);
-  if (practiceId === null) {
-    throw notFound('practice_not_found', 'No such practice');
-  }
-  return withTenant(dataSource, practiceId, async (manager) => {
-    const user = await insertUser(manager, passwords, practiceId, { ...input, role: 'patient' });
-    await recordAudit(manager, practiceId, context, {
-      action: 'user.create',
-      entityType: 'user',
-      entityId: user.id,
-      patientId: user.id,
-      actorUserId: user.id,
-      actorRole: 'patient',
     });
     return user;
   });

@@ -5,18 +5,16 @@ import type { ApiServices } from '../../services.js';
 import { inCallerPractice } from '../licensure/access.js';
 import {
   appointmentListSchema,
-  bookAppointment,
   BOOKING_STAFF,
   bookingInputSchema,
-  cancelAppointment,
   checkInAppointment,
   checkInInputSchema,
   closeAppointment,
   getAppointment,
   listAppointments,
-  rescheduleAppointment,
   rescheduleInputSchema,
 } from './appointments.js';
+import { bookWithNotice, cancelWithNotice, rescheduleWithNotice } from './bookingNotices.js';
 
 const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
 
@@ -28,7 +26,8 @@ const CHECK_IN_ROLES = ['patient', 'front_desk'] as const;
 const CLOSE_ROLES = ['injector', 'medical_director', 'front_desk'] as const;
 
 /** Book, list, read, reschedule, cancel and check in to appointments. */
-export function appointmentRoutes({ dataSource }: ApiServices): RouteSpec[] {
+export function appointmentRoutes(services: ApiServices): RouteSpec[] {
+  const { dataSource } = services;
   return [
     defineRoute({
       method: 'post',
@@ -36,7 +35,7 @@ export function appointmentRoutes({ dataSource }: ApiServices): RouteSpec[] {
       access: SCHEDULE_PARTIES,
       summary: 'Book an appointment; 409 slot_taken if the time was taken, 422 provider_not_licensed',
       body: bookingInputSchema,
-      handle: async ({ body, context }) => ({ status: 201, body: await bookAppointment(dataSource, context, body) }),
+      handle: async ({ body, context }) => ({ status: 201, body: await bookWithNotice(services, context, body) }),
     }),
     defineRoute({
       method: 'get',
@@ -66,7 +65,7 @@ export function appointmentRoutes({ dataSource }: ApiServices): RouteSpec[] {
       params: appointmentParams,
       body: rescheduleInputSchema,
       handle: async ({ params, body, context }) => ({
-        body: await rescheduleAppointment(dataSource, context, params.appointmentId, body),
+        body: await rescheduleWithNotice(services, context, params.appointmentId, body),
       }),
     }),
     defineRoute({
@@ -76,7 +75,7 @@ export function appointmentRoutes({ dataSource }: ApiServices): RouteSpec[] {
       summary: 'Cancel an upcoming appointment and free its time',
       params: appointmentParams,
       handle: async ({ params, context }) => ({
-        body: await inCallerPractice(dataSource, context, (manager) => cancelAppointment(manager, context, params.appointmentId)),
+        body: await cancelWithNotice(services, context, params.appointmentId),
       }),
     }),
     defineRoute({

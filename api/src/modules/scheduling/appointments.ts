@@ -7,6 +7,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../../error
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
 import { callerOf, withRefusalAudit } from '../../kernel/index.js';
 import { assertGfeClearance } from '../gfe/gfeService.js';
+import { requireVerifiedEmail } from '../identity/patientRegistration.js';
 import { isProviderRole } from '../licensure/access.js';
 import { getProviderProfile, requireValidLicense } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
@@ -169,6 +170,7 @@ export async function bookAppointmentIn(
 ): Promise<Appointment> {
   const caller = callerOf(context);
   const patientId = patientForBooking(caller, input.patientId);
+  if (caller.role === 'patient') await requireVerifiedEmail(manager, patientId);
   const type = await getBookableType(manager, input.appointmentTypeId);
   await requireBookableProvider(manager, input.providerId);
   await requireActivePatient(manager, patientId);
