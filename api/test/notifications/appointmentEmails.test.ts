@@ -68,7 +68,7 @@ describe('appointment emails and reminders', () => {
 
   /** Another API process on the same database (its own pool, mailer and job worker). */
   async function anotherInstance(): Promise<ApiApp> {
-    const app = await initApp(test.config, { databaseUrl: test.database.url, logger: createLogger({ level: 'silent', destination: new LogCapture() }) });
+    const app = await initApp(test.config, { databaseUrl: test.database.runtimeUrl, logger: createLogger({ level: 'silent', destination: new LogCapture() }) });
     extra.push(app);
     return app;
   }
