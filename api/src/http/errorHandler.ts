@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { mapPgError } from '../db/pgErrors.js';
 import { AppError } from '../errors.js';
 
 interface BodyParserError {
@@ -37,48 +38,8 @@ function isDecompressionError(error: unknown): boolean {
   return status === 400 && typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || /^ERR_(BROTLI|ZLIB|ZSTD)/.test(code));
 }
 
-interface MappedPgError {
-  status: number;
-  code: string;
-  message: string;
-}
-
-/**
- * PostgreSQL errors that can only come from what a client sent (SQLSTATE classes 22 "data
- * exception" and 23 "integrity constraint violation", PostgreSQL docs Appendix A). Routes
- * validate first; this is the safety net so bad input never becomes a 500. Other classes
- * (connection, syntax, permission) stay 500s: those are our bugs or outages.
- */
-export function mapPgError(error: unknown): MappedPgError | null {
-  const sqlState = (error as { code?: unknown } | null)?.code;
-  if (typeof sqlState !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(sqlState)) return null;
-  // Only pg's errors carry `severity`; Node's own errors have other code shapes anyway.
-  if (typeof (error as { severity?: unknown }).severity !== 'string' && typeof (error as { driverError?: unknown }).driverError !== 'object') {
-    return null;
-  }
-  switch (sqlState) {
-    case '22021':
-      return { status: 400, code: 'invalid_characters', message: 'Text contains characters that cannot be stored' };
-    case '22001':
-      return { status: 400, code: 'value_too_long', message: 'A value is too long' };
-    case '22007':
-    case '22008':
-      return { status: 400, code: 'invalid_datetime', message: 'A date or time is not valid' };
-    case '22P02':
-      return { status: 400, code: 'invalid_input', message: 'A value has the wrong format' };
-    case '22003':
-      return { status: 400, code: 'value_out_of_range', message: 'A number is out of range' };
-    case '23505':
-    case '23P01':
-      return { status: 409, code: 'conflict', message: 'That conflicts with existing data' };
-    case '23503':
-      return { status: 409, code: 'reference_conflict', message: 'That refers to something that does not exist or is still in use' };
-    default:
-      return sqlState.startsWith('22')
-        ? { status: 400, code: 'invalid_input', message: 'A value is not valid' }
-        : { status: 400, code: 'constraint_violation', message: 'A value breaks a rule of the data' };
-  }
-}
+// The PostgreSQL safety net lives with the other SQLSTATE readers (db/pgErrors.ts).
+export { mapPgError } from '../db/pgErrors.js';
 
 /**
  * Maps every thrown error to `{ code, message }` (house rule 4, docs/house-rules.md). Unknown errors

@@ -70,12 +70,14 @@ export async function auditedAccess<T>(
   work: (tx: EntityManager, facts: AccessFacts) => Promise<T>,
 ): Promise<T> {
   const caller = callerOf(context);
-  let located: string | null = null;
+  // How far the access got, for its refusal event (the transaction's values roll back).
+  const reached: { patientId: string | null; basis: CareTeamBasis | null } = { patientId: null, basis: null };
   try {
     return await withTenant(dataSource, caller.practiceId, async (tx) => {
       const patientId = await spec.locatePatient(tx);
-      located = patientId;
+      reached.patientId = patientId;
       const basis = spec.careTeam && patientId !== null ? await requireCareTeam(tx, caller, patientId, { notFoundCode: spec.notFoundCode }) : null;
+      reached.basis = basis;
       const value = await work(tx, { caller, patientId, basis });
       const entityId = spec.entityIdOf?.(value) ?? spec.entityId;
       const metadata = { ...(spec.metadataOf?.(value) ?? {}), ...(basis === 'break_glass' ? { access_basis: basis } : {}) };
@@ -89,12 +91,14 @@ export async function auditedAccess<T>(
       return value;
     });
   } catch (error) {
-    const patientId: string | null = located;
+    const { patientId, basis } = reached;
     await auditRefusal(dataSource, context, error, {
       action: spec.action,
       entityType: spec.entityType,
       ...(spec.entityId === undefined ? {} : { entityId: spec.entityId }),
       patientId,
+      // A refusal past the care-team check under break-glass is still break-glass access.
+      ...(basis === 'break_glass' ? { metadata: { access_basis: basis } } : {}),
     });
     throw error;
   }
@@ -106,6 +110,7 @@ export interface RefusalSpec {
   entityType: string;
   entityId?: string;
   patientId: string | null;
+  metadata?: AuditMetadata;
 }
 
 /**
@@ -125,6 +130,7 @@ async function auditRefusal(dataSource: DataSource, context: RequestContext, err
       entityType: spec.entityType,
       ...(spec.entityId === undefined ? {} : { entityId: spec.entityId }),
       patientId: spec.patientId,
+      metadata: spec.metadata ?? null,
     }),
   );
 }

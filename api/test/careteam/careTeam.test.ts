@@ -137,6 +137,11 @@ describe('care team and break-glass', () => {
     });
     const reads = events.filter((row) => row.action === 'note.read' || row.action === 'note.list');
     expect(reads.map((row) => row.metadata)).toEqual([{ access_basis: 'break_glass' }, { access_basis: 'break_glass' }]);
+    // Past the care-team check, a refusal under the grant is still recorded as break-glass.
+    await as(test, breaker).put(`/v1/notes/${noteId}`).send({ expectedVersion: 1, content: SOAP }).expect(403);
+    expect((await auditOf(breaker.userId)).filter((row) => row.action === 'note.write')).toEqual([
+      expect.objectContaining({ outcome: 'denied', patient_id: clinic.patient.userId, metadata: { access_basis: 'break_glass' } }),
+    ]);
     const leaked = await asOwner(test.database.url, (client) => client.query(`SELECT 1 FROM audit_events WHERE metadata::text LIKE '%swelling%'`));
     expect(leaked.rowCount).toBe(0);
 

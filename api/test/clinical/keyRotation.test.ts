@@ -66,7 +66,7 @@ describe('KEK rotation', () => {
       DATA_ACTIVE_KEK_ID: active,
     });
     return initApp(config, {
-      databaseUrl: test.database.url,
+      databaseUrl: test.database.runtimeUrl,
       logger: createLogger({ level: 'info', destination: new LogCapture() }),
     });
   }

@@ -2,99 +2,43 @@ import { createHash } from 'node:crypto';
 import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
-import type { SealedData } from '../../crypto/envelope.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import { auditedAccess, callerOf } from '../../kernel/index.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
 import { loadAppointment, requireNotCancelled, requirePatientInPractice, requireRole } from '../records/clinicalAccess.js';
 import { noteContentOf, openAddendum, openNoteVersion, sealAddendum, sealNoteVersion } from './noteCipher.js';
 import { noteBodySchema } from './noteContent.js';
 import type { GfeContent, NoteBody, NoteTemplate } from './noteContent.js';
-import { auditedAccess, callerOf } from '../../kernel/index.js';
+import type { AddendumView, NoteMeta, NoteRow, NoteVersionMeta, NoteView } from './noteStore.js';
+import {
+  appointmentHasNote,
+  findNote,
+  findVersion,
+  insertAddendum,
+  insertNote,
+  insertVersion,
+  listAddenda,
+  listVersions,
+  markSigned,
+  metaOf,
+  newAddendumId,
+  notesOfPatient,
+  patientOfNote,
+  setCurrentVersion,
+} from './noteStore.js';
+
+/**
+ * Clinical-notes use cases (layer rule, docs/house-rules.md): who may write, sign, amend
+ * and read notes, through the kernel's audited access with the care-team check. SQL lives
+ * in noteStore.ts, encryption in noteCipher.ts.
+ */
+
+export type { AddendumView, NoteMeta, NoteVersionMeta, NoteView } from './noteStore.js';
 
 /** Who reads full clinical notes: the licensed providers of the practice. */
 const NOTE_READERS = PROVIDER_ROLES;
-
-export interface NoteMeta {
-  id: string;
-  appointmentId: string;
-  patientId: string;
-  authorId: string;
-  template: NoteTemplate;
-  status: 'draft' | 'signed';
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  signedAt: string | null;
-  signedBy: string | null;
-  signedDigest: string | null;
-}
-
-export interface AddendumView {
-  id: string;
-  authorId: string;
-  text: string;
-  signedAt: string;
-  signedDigest: string;
-}
-
-export interface NoteView extends NoteMeta {
-  content: NoteBody['content'];
-  addenda: AddendumView[];
-}
-
-export interface NoteVersionMeta {
-  version: number;
-  createdBy: string;
-  createdAt: string;
-}
-
-interface NoteRow {
-  id: string;
-  practice_id: string;
-  appointment_id: string;
-  patient_id: string;
-  author_id: string;
-  template: NoteTemplate;
-  data_key_id: string;
-  current_version: number;
-  created_at: Date;
-  updated_at: Date;
-  signed_at: Date | null;
-  signed_by: string | null;
-  signed_digest: string | null;
-}
-
-interface SealedRow {
-  iv: Buffer;
-  ciphertext: Buffer;
-  auth_tag: Buffer;
-}
-
-const NOTE_COLUMNS = `id, practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version,
-  created_at, updated_at, signed_at, signed_by, signed_digest`;
-
-function metaOf(row: NoteRow): NoteMeta {
-  return {
-    id: row.id,
-    appointmentId: row.appointment_id,
-    patientId: row.patient_id,
-    authorId: row.author_id,
-    template: row.template,
-    status: row.signed_at === null ? 'draft' : 'signed',
-    version: row.current_version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    signedAt: row.signed_at?.toISOString() ?? null,
-    signedBy: row.signed_by,
-    signedDigest: row.signed_digest,
-  };
-}
-
-function sealedOf(row: SealedRow): SealedData {
-  return { iv: row.iv, ciphertext: row.ciphertext, authTag: row.auth_tag };
-}
 
 function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -113,38 +57,24 @@ function parseBody(template: NoteTemplate, content: unknown): NoteBody {
 }
 
 /** The patient a note belongs to (404 `note_not_found` outside this practice). */
-async function patientOfNote(manager: EntityManager, noteId: string): Promise<string> {
-  const rows = await manager.query<{ patient_id: string }[]>(`SELECT patient_id FROM clinical_notes WHERE id = $1`, [noteId]);
-  const row = rows[0];
-  if (row === undefined) {
+async function locateNote(manager: EntityManager, noteId: string): Promise<string> {
+  const patientId = await patientOfNote(manager, noteId);
+  if (patientId === null) {
     throw notFound('note_not_found', 'No such note');
   }
-  return row.patient_id;
+  return patientId;
 }
 
 async function loadNote(manager: EntityManager, noteId: string, lock = false): Promise<NoteRow> {
-  const rows = await manager.query<NoteRow[]>(
-    `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-    [noteId],
-  );
-  const row = rows[0];
-  if (row === undefined) {
+  const row = await findNote(manager, noteId, lock);
+  if (row === null) {
     throw notFound('note_not_found', 'No such note');
   }
   return row;
 }
 
-/** UPDATE ... RETURNING of one note (TypeORM answers UPDATE with `[rows, affected]`). */
-async function updateNote(manager: EntityManager, sql: string, parameters: unknown[]): Promise<NoteRow> {
-  const [rows] = await manager.query<[NoteRow[], number]>(sql, parameters);
-  const row = rows[0];
-  if (row === undefined) {
-    throw new Error('note update returned no row');
-  }
-  return row;
-}
-
-async function insertVersion(
+/** Encrypts and stores one version of a note's content. */
+async function writeVersion(
   manager: EntityManager,
   note: NoteRow,
   dataKey: Buffer,
@@ -153,11 +83,7 @@ async function insertVersion(
   authorId: string,
 ): Promise<void> {
   const sealed = sealNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, body.content);
-  await manager.query(
-    `INSERT INTO clinical_note_versions (practice_id, note_id, version, iv, ciphertext, auth_tag, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [note.practice_id, note.id, version, sealed.iv, sealed.ciphertext, sealed.authTag, authorId],
-  );
+  await insertVersion(manager, note, version, sealed, authorId);
 }
 
 async function readVersionPlaintext(
@@ -166,16 +92,12 @@ async function readVersionPlaintext(
   note: NoteRow,
   version: number,
 ): Promise<Buffer> {
-  const rows = await manager.query<SealedRow[]>(
-    `SELECT iv, ciphertext, auth_tag FROM clinical_note_versions WHERE note_id = $1 AND version = $2`,
-    [note.id, version],
-  );
-  const row = rows[0];
-  if (row === undefined) {
+  const sealed = await findVersion(manager, note.id, version);
+  if (sealed === null) {
     throw notFound('note_version_not_found', 'No such note version');
   }
   const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-  return openNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, sealedOf(row));
+  return openNoteVersion(dataKey, { practiceId: note.practice_id, noteId: note.id }, version, sealed);
 }
 
 function requireAuthor(caller: AuthContext, note: NoteRow): void {
@@ -224,26 +146,24 @@ export async function createNote(deps: ClinicalDeps, context: RequestContext, in
       if ((input.body.template === 'gfe') !== (appointment.kind === 'gfe')) {
         throw badRequest('template_mismatch', 'GFE notes are written for GFE appointments, SOAP notes for the others');
       }
-      const existing = await manager.query<{ id: string }[]>(`SELECT id FROM clinical_notes WHERE appointment_id = $1`, [
-        appointment.id,
-      ]);
-      if (existing.length > 0) {
+      if (await appointmentHasNote(manager, appointment.id)) {
         throw conflict('note_exists', 'This appointment already has a note');
       }
       const dataKey = await createDataKey(manager, deps.keyRing, caller.practiceId);
       // A concurrent first save of the same visit loses here (no row) rather than on a
       // unique violation; throwing rolls back its data key too.
-      const rows = await manager.query<NoteRow[]>(
-        `INSERT INTO clinical_notes (practice_id, appointment_id, patient_id, author_id, template, data_key_id, current_version)
-         VALUES ($1, $2, $3, $4, $5, $6, 1)
-         ON CONFLICT (practice_id, appointment_id) DO NOTHING RETURNING ${NOTE_COLUMNS}`,
-        [caller.practiceId, appointment.id, appointment.patientId, caller.userId, input.body.template, dataKey.id],
-      );
-      const note = rows[0];
-      if (note === undefined) {
+      const note = await insertNote(manager, {
+        practiceId: caller.practiceId,
+        appointmentId: appointment.id,
+        patientId: appointment.patientId,
+        authorId: caller.userId,
+        template: input.body.template,
+        dataKeyId: dataKey.id,
+      });
+      if (note === null) {
         throw conflict('note_exists', 'This appointment already has a note');
       }
-      await insertVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
+      await writeVersion(manager, note, dataKey.key, 1, input.body, caller.userId);
       return { ...metaOf(note), content: input.body.content, addenda: [] };
     },
   );
@@ -267,7 +187,7 @@ export async function saveDraft(deps: ClinicalDeps, context: RequestContext, inp
       action: 'note.write',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
@@ -280,24 +200,16 @@ export async function saveDraft(deps: ClinicalDeps, context: RequestContext, inp
       }
       const body = parseBody(note.template, input.content);
       const version = note.current_version + 1;
-      const updated = await updateNote(
-        manager,
-        `UPDATE clinical_notes SET current_version = $2, updated_at = now() WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
-        [note.id, version],
-      );
+      const updated = await setCurrentVersion(manager, note.id, version);
       const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
-      await insertVersion(manager, note, dataKey, version, body, caller.userId);
+      await writeVersion(manager, note, dataKey, version, body, caller.userId);
       return { ...metaOf(updated), content: body.content, addenda: [] };
     },
   );
 }
 
 async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: NoteRow): Promise<AddendumView[]> {
-  const rows = await manager.query<(SealedRow & { id: string; author_id: string; signed_at: Date; signed_digest: string })[]>(
-    `SELECT id, author_id, iv, ciphertext, auth_tag, signed_at, signed_digest
-     FROM clinical_note_addenda WHERE note_id = $1 ORDER BY signed_at, id`,
-    [note.id],
-  );
+  const rows = await listAddenda(manager, note.id);
   if (rows.length === 0) {
     return [];
   }
@@ -305,10 +217,10 @@ async function readAddenda(manager: EntityManager, deps: ClinicalDeps, note: Not
   const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
   return rows.map((row) => ({
     id: row.id,
-    authorId: row.author_id,
-    text: openAddendum(dataKey, note.practice_id, row.id, sealedOf(row)),
-    signedAt: row.signed_at.toISOString(),
-    signedDigest: row.signed_digest,
+    authorId: row.authorId,
+    text: openAddendum(dataKey, note.practice_id, row.id, row.sealed),
+    signedAt: row.signedAt.toISOString(),
+    signedDigest: row.signedDigest,
   }));
 }
 
@@ -323,7 +235,7 @@ export async function getNote(deps: ClinicalDeps, context: RequestContext, input
       action: 'note.read',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
@@ -351,7 +263,7 @@ export async function getOwnSignedNote(deps: ClinicalDeps, context: RequestConte
       action: 'note.read',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
@@ -383,17 +295,13 @@ export async function listNoteVersions(
       action: 'note.read',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
     async (manager) => {
       const note = await loadNote(manager, input.noteId);
-      const rows = await manager.query<{ version: number; created_by: string; created_at: Date }[]>(
-        `SELECT version, created_by, created_at FROM clinical_note_versions WHERE note_id = $1 ORDER BY version`,
-        [note.id],
-      );
-      return rows.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at.toISOString() }));
+      return listVersions(manager, note.id);
     },
   );
 }
@@ -413,7 +321,7 @@ export async function getNoteVersion(
       action: 'note.read',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
@@ -456,7 +364,7 @@ export async function signNote(
       action: 'note.sign',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
@@ -482,13 +390,7 @@ export async function signNote(
           services: gfe.servicesAssessed,
         });
       }
-      const signed = await updateNote(
-        manager,
-        `UPDATE clinical_notes SET signed_at = $2, signed_by = $3, signed_version = current_version,
-           signed_digest = $4, updated_at = $2
-         WHERE id = $1 RETURNING ${NOTE_COLUMNS}`,
-        [note.id, signedAt, caller.userId, sha256Hex(plaintext)],
-      );
+      const signed = await markSigned(manager, note.id, { at: signedAt, by: caller.userId, digest: sha256Hex(plaintext) });
       return { ...metaOf(signed), content, addenda: [] };
     },
   );
@@ -509,7 +411,7 @@ export async function addAddendum(
       action: 'note.addendum',
       entityType: 'clinical_note',
       entityId: input.noteId,
-      locatePatient: (tx) => patientOfNote(tx, input.noteId),
+      locatePatient: (tx) => locateNote(tx, input.noteId),
       careTeam: true,
       notFoundCode: 'note_not_found',
     },
@@ -518,21 +420,20 @@ export async function addAddendum(
       if (note.signed_at === null) {
         throw conflict('note_not_signed', 'Addenda follow signing; edit the draft instead');
       }
-      const idRows = await manager.query<{ id: string }[]>(`SELECT gen_random_uuid() AS id`);
-      const id = idRows[0]?.id;
-      if (id === undefined) {
-        throw new Error('could not allocate an addendum id');
-      }
+      const id = await newAddendumId(manager);
       const plaintext = Buffer.from(input.text, 'utf8');
       const dataKey = await loadDataKey(manager, deps.keyRing, note.data_key_id);
       const sealed = sealAddendum(dataKey, note.practice_id, id, plaintext);
       const digest = sha256Hex(plaintext);
-      const rows = await manager.query<{ signed_at: Date }[]>(
-        `INSERT INTO clinical_note_addenda (id, practice_id, note_id, author_id, iv, ciphertext, auth_tag, signed_digest)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING signed_at`,
-        [id, caller.practiceId, note.id, caller.userId, sealed.iv, sealed.ciphertext, sealed.authTag, digest],
-      );
-      return { id, authorId: caller.userId, text: input.text, signedAt: (rows[0]?.signed_at ?? new Date()).toISOString(), signedDigest: digest };
+      const signedAt = await insertAddendum(manager, {
+        id,
+        practiceId: caller.practiceId,
+        noteId: note.id,
+        authorId: caller.userId,
+        sealed,
+        digest,
+      });
+      return { id, authorId: caller.userId, text: input.text, signedAt: signedAt.toISOString(), signedDigest: digest };
     },
   );
 }
@@ -559,12 +460,6 @@ export async function listPatientNotes(
       },
       careTeam: true,
     },
-    async (manager) => {
-      const rows = await manager.query<NoteRow[]>(
-        `SELECT ${NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = $1 ORDER BY created_at DESC`,
-        [input.patientId],
-      );
-      return rows.map(metaOf);
-    },
+    (manager) => notesOfPatient(manager, input.patientId),
   );
 }

@@ -1,48 +1,53 @@
-import { setTimeout } from 'node:timers/promises';
 import type { AuditAction, Role } from '@medspa/shared-types';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
-import type { AuditEntry } from '../../audit/auditWriter.js';
 import { recordAudit } from '../../audit/auditWriter.js';
 import { withTenant } from '../../db/tenantTransaction.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
-import { isProviderRole } from '../licensure/access.js';
+import { callerOf, withRefusalAudit } from '../../kernel/index.js';
 import { assertGfeClearance } from '../gfe/gfeService.js';
 import { requireVerifiedEmail } from '../identity/patientRegistration.js';
+import { isProviderRole } from '../licensure/access.js';
 import { getProviderProfile, requireValidLicense } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
+import type { Appointment, AppointmentRow, AppointmentStatus, ScheduleWriteResult } from './appointmentStore.js';
+import {
+  ACTIVE_STATUSES,
+  findAppointment,
+  insertAppointment,
+  isActivePatient,
+  isActiveUser,
+  listAppointmentRows,
+  lockAppointment,
+  markCancelled,
+  markCheckedIn,
+  moveAppointment,
+  patientOfAppointment,
+  scheduleWrite,
+  setStatus,
+  toAppointment,
+  typeTimingOf,
+  userNamesById,
+} from './appointmentStore.js';
 import type { AppointmentKind } from './appointmentTypes.js';
 import { getBookableType } from './appointmentTypes.js';
 import { isWithinWorkingHours } from './availability.js';
 import { instantSchema, timeZoneSchema } from './inputSchemas.js';
-import type { LocalDisplay } from './zonedTime.js';
-import { toLocalDisplay } from './zonedTime.js';
-import { callerOf } from '../../kernel/index.js';
-import { constraintOf, isDeadlock, isExclusionViolation } from '../../db/pgErrors.js';
 
-/** Statuses that hold the provider's time; the exclusion constraints apply to exactly these. */
-export const ACTIVE_STATUSES = ['booked', 'checked_in', 'in_progress'] as const;
-export const APPOINTMENT_STATUSES = [...ACTIVE_STATUSES, 'completed', 'cancelled', 'no_show'] as const;
-export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+/**
+ * Scheduling use cases (layer rule, docs/house-rules.md): who may book, move, cancel,
+ * check in, close and read appointments, in which transaction, with which audit events.
+ * SQL and rows live in appointmentStore.ts.
+ */
+
+export type { Appointment, AppointmentStatus } from './appointmentStore.js';
+export { ACTIVE_STATUSES, APPOINTMENT_STATUSES, joinPathOf } from './appointmentStore.js';
 
 /** Roles that book, move and cancel on a patient's behalf. Patients do it for themselves. */
 export const BOOKING_STAFF: readonly Role[] = ['front_desk', 'admin', 'injector', 'medical_director'];
 /** Roles that see every appointment of the practice (injectors see their own schedule). */
 export const SCHEDULE_READERS: readonly Role[] = ['front_desk', 'admin', 'medical_director'];
-
-/**
- * Two transactions inserting overlapping rows at the same instant can each wait for the
- * other's exclusion check; PostgreSQL then aborts one of them with deadlock_detected.
- * guardedWrite's per-provider lock rules this out for one provider's schedule; the patient
- * constraint spans providers, so a victim there is simply tried again: it then waits for the
- * survivor and gets a clean exclusion violation (409) or, if the survivor rolled back, the slot.
- */
-const MAX_WRITE_ATTEMPTS = 10;
-/** Victims back off a little, with jitter, so they do not meet the same rival again at once. */
-const DEADLOCK_BACKOFF_MS = 10;
-const PROVIDER_OVERLAP_CONSTRAINT = 'appointments_no_provider_overlap';
-const PATIENT_OVERLAP_CONSTRAINT = 'appointments_no_patient_overlap';
 
 const MINUTE_MS = 60_000;
 const instant = instantSchema;
@@ -85,82 +90,8 @@ export const appointmentListSchema = z.strictObject({
 });
 export type AppointmentListInput = z.infer<typeof appointmentListSchema>;
 
-export interface Appointment {
-  id: string;
-  appointmentTypeId: string;
-  kind: AppointmentKind;
-  serviceCode: string | null;
-  providerId: string;
-  patientId: string;
-  startsAt: string;
-  endsAt: string;
-  status: AppointmentStatus;
-  patientState: string;
-  patientTimeZone: string;
-  confirmedState: string | null;
-  confirmedAt: string | null;
-  /** The start on the patient's clock. */
-  local: LocalDisplay;
-  /** Client path of the visit room (the confirmation's join link). */
-  joinPath: string;
-  /** Who the visit is with, on schedule reads (the read is audited with `patient_name`). */
-  patientName?: string;
-  providerName?: string;
-}
-
-interface AppointmentRow {
-  id: string;
-  appointment_type_id: string;
-  kind: AppointmentKind;
-  service_code: string | null;
-  provider_id: string;
-  patient_id: string;
-  starts_at: Date;
-  ends_at: Date;
-  status: AppointmentStatus;
-  patient_state: string;
-  patient_time_zone: string;
-  confirmed_state: string | null;
-  confirmed_at: Date | null;
-}
-
-const APPOINTMENT_COLUMNS = `id, appointment_type_id, kind, service_code, provider_id, patient_id, starts_at, ends_at,
-  status, patient_state, patient_time_zone, confirmed_state, confirmed_at`;
-
-/** The client route that opens a visit's waiting room. */
-export function joinPathOf(appointmentId: string): string {
-  return `/visit/${appointmentId}`;
-}
-
-function toAppointment(row: AppointmentRow): Appointment {
-  return {
-    id: row.id,
-    appointmentTypeId: row.appointment_type_id,
-    kind: row.kind,
-    serviceCode: row.service_code,
-    providerId: row.provider_id,
-    patientId: row.patient_id,
-    startsAt: row.starts_at.toISOString(),
-    endsAt: row.ends_at.toISOString(),
-    status: row.status,
-    patientState: row.patient_state,
-    patientTimeZone: row.patient_time_zone,
-    confirmedState: row.confirmed_state,
-    confirmedAt: row.confirmed_at === null ? null : row.confirmed_at.toISOString(),
-    local: toLocalDisplay(row.starts_at, row.patient_time_zone),
-    joinPath: joinPathOf(row.id),
-  };
-}
-
-/** The row an `UPDATE ... RETURNING` changed, audited as `action` in the same transaction. */
-async function auditedChange(
-  manager: EntityManager,
-  context: RequestContext,
-  action: AuditAction,
-  result: [AppointmentRow[], number],
-): Promise<Appointment> {
-  const row = result[0][0];
-  if (row === undefined) throw new Error('update returned no row');
+/** The row an update returned, audited as `action` in the same transaction. */
+async function auditedChange(manager: EntityManager, context: RequestContext, action: AuditAction, row: AppointmentRow): Promise<Appointment> {
   await recordAudit(manager, callerOf(context).practiceId, context, {
     action,
     entityType: 'appointment',
@@ -173,38 +104,16 @@ async function auditedChange(
 /** 409 slot_taken: the requested time overlaps another active appointment of the provider. */
 export const slotTaken = (): AppError => conflict('slot_taken', 'That time is no longer available');
 
-/**
- * Runs one write that the exclusion constraints guard, inside a savepoint: a violation rolls
- * back only this statement (the caller's transaction stays usable) and becomes a 409.
- */
-async function guardedWrite<T>(manager: EntityManager, providerId: string, write: () => Promise<T>): Promise<T> {
-  // Writes to one provider's schedule take turns until commit: concurrent overlapping inserts
-  // would otherwise wait on each other's exclusion checks and deadlock (seen with 220
-  // simultaneous bookings of one slot). The loser then meets a committed row: a clean 409.
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`provider-schedule:${providerId}`]);
-  for (let attempt = 1; ; attempt += 1) {
-    await manager.query('SAVEPOINT appointment_write');
-    try {
-      const result = await write();
-      await manager.query('RELEASE SAVEPOINT appointment_write');
-      return result;
-    } catch (error) {
-      const deadlock = isDeadlock(error);
-      if (!deadlock && !isExclusionViolation(error)) throw error;
-      await manager.query('ROLLBACK TO SAVEPOINT appointment_write');
-      if (deadlock) {
-        if (attempt < MAX_WRITE_ATTEMPTS) {
-          await setTimeout(DEADLOCK_BACKOFF_MS * attempt * (0.5 + Math.random()));
-          continue;
-        }
-        throw conflict('booking_contention', 'Too many simultaneous changes to this schedule; please try again');
-      }
-      if (constraintOf(error) === PATIENT_OVERLAP_CONSTRAINT) {
-        throw conflict('patient_busy', 'The patient already has a visit at that time');
-      }
-      if (constraintOf(error) === PROVIDER_OVERLAP_CONSTRAINT) throw slotTaken();
-      throw error;
-    }
+/** The value of a schedule write, or the 409 that explains why the database refused it. */
+function writtenOr409<T>(result: ScheduleWriteResult<T>): T {
+  if (result.written) return result.value;
+  switch (result.refusal) {
+    case 'provider_overlap':
+      throw slotTaken();
+    case 'patient_overlap':
+      throw conflict('patient_busy', 'The patient already has a visit at that time');
+    case 'contention':
+      throw conflict('booking_contention', 'Too many simultaneous changes to this schedule; please try again');
   }
 }
 
@@ -220,16 +129,12 @@ function parseStart(text: string, now: Date): Date {
 }
 
 async function requireActivePatient(manager: EntityManager, patientId: string): Promise<void> {
-  const rows = await manager.query<unknown[]>(`SELECT 1 FROM users WHERE id = $1 AND role = 'patient' AND disabled_at IS NULL`, [
-    patientId,
-  ]);
-  if (rows.length === 0) throw notFound('patient_not_found', 'No such patient');
+  if (!(await isActivePatient(manager, patientId))) throw notFound('patient_not_found', 'No such patient');
 }
 
 async function requireBookableProvider(manager: EntityManager, providerId: string): Promise<void> {
   await getProviderProfile(manager, providerId);
-  const rows = await manager.query<unknown[]>(`SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL`, [providerId]);
-  if (rows.length === 0) throw notFound('provider_not_found', 'No such provider');
+  if (!(await isActiveUser(manager, providerId))) throw notFound('provider_not_found', 'No such provider');
 }
 
 function patientForBooking(caller: AuthContext, requested: string | undefined): string {
@@ -251,12 +156,12 @@ async function requireWorkingTime(manager: EntityManager, providerId: string, st
 }
 
 /**
- * Books an appointment inside the caller's transaction (D2 books follow-ups through this).
- * Checks, in order: who may book for whom, the type, the provider, the future start,
- * working hours, a GFE clearance for treatments, and a license for the patient's state
- * at the visit's dates. The database then refuses any overlap (exclusion constraints),
- * which is what makes double-booking impossible under any concurrency; a violation
- * becomes 409 slot_taken and leaves the transaction usable. Audited on success.
+ * Books an appointment inside the caller's transaction (follow-up scheduling books through
+ * this). Checks, in order: who may book for whom, the type, the provider, the future
+ * start, working hours, a GFE clearance for treatments, and a license for the patient's
+ * state at the visit's dates. The database then refuses any overlap (exclusion
+ * constraints), which is what makes double-booking impossible under any concurrency; a
+ * violation becomes 409 slot_taken and leaves the transaction usable. Audited on success.
  */
 export async function bookAppointmentIn(
   manager: EntityManager,
@@ -283,97 +188,43 @@ export async function bookAppointmentIn(
     endsAt,
     patientTimeZone: input.patientTimeZone,
   });
-  const occupiedFrom = new Date(startsAt.getTime() - type.bufferBeforeMinutes * MINUTE_MS);
-  const occupiedTo = new Date(endsAt.getTime() + type.bufferAfterMinutes * MINUTE_MS);
-  const rows = await guardedWrite(manager, input.providerId, () =>
-    manager.query<AppointmentRow[]>(
-      `INSERT INTO appointments (practice_id, appointment_type_id, provider_id, patient_id, kind, service_code,
-         starts_at, ends_at, occupied, patient_state, patient_time_zone, booked_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), $11, $12, $13)
-       RETURNING ${APPOINTMENT_COLUMNS}`,
-      [
-        caller.practiceId,
-        type.id,
-        input.providerId,
+  const row = writtenOr409(
+    await scheduleWrite(manager, input.providerId, () =>
+      insertAppointment(manager, {
+        practiceId: caller.practiceId,
+        appointmentTypeId: type.id,
+        providerId: input.providerId,
         patientId,
-        type.kind,
-        type.serviceCode,
+        kind: type.kind,
+        serviceCode: type.serviceCode,
         startsAt,
         endsAt,
-        occupiedFrom,
-        occupiedTo,
-        input.patientState,
-        input.patientTimeZone,
-        caller.userId,
-      ],
+        occupiedFrom: new Date(startsAt.getTime() - type.bufferBeforeMinutes * MINUTE_MS),
+        occupiedTo: new Date(endsAt.getTime() + type.bufferAfterMinutes * MINUTE_MS),
+        patientState: input.patientState,
+        patientTimeZone: input.patientTimeZone,
+        bookedBy: caller.userId,
+      }),
     ),
   );
-  const row = rows[0];
-  if (row === undefined) throw new Error('insert returned no row');
-  await recordAudit(manager, caller.practiceId, context, {
-    action: 'appointment.book',
-    entityType: 'appointment',
-    entityId: row.id,
-    patientId,
-  });
-  return toAppointment(row);
-}
-
-/** Refusals worth an audit event of their own: someone tried to write a patient's schedule. */
-function refusalOutcome(error: unknown): AuditEntry['outcome'] | null {
-  if (!(error instanceof AppError)) return null;
-  if (error.status === 403) return 'denied';
-  if (error.status === 409 || error.status === 422) return 'failure';
-  return null;
+  return auditedChange(manager, context, 'appointment.book', row);
 }
 
 /**
- * Runs a schedule write in its own tenant transaction. When it is refused (409/422/403)
- * the transaction has rolled back, so nothing of the attempt remains except what is
- * written deliberately afterwards: one audit event with outcome failure/denied naming the
- * patient (never the reason's details).
+ * Books in a transaction of its own. A refused booking leaves nothing but one refusal event
+ * (kernel policy, docs/access-policy.md) naming the patient: an attempt to write their schedule.
  */
-async function writeWithRefusalAudit<T>(
-  dataSource: DataSource,
-  context: RequestContext,
-  attempt: { action: AuditEntry['action']; appointmentId?: string; patientId: string | null },
-  work: (manager: EntityManager) => Promise<T>,
-): Promise<T> {
-  const caller = callerOf(context);
-  try {
-    return await withTenant(dataSource, caller.practiceId, work);
-  } catch (error) {
-    const outcome = refusalOutcome(error);
-    if (outcome !== null) {
-      await withTenant(dataSource, caller.practiceId, (manager) =>
-        recordAudit(manager, caller.practiceId, context, {
-          action: attempt.action,
-          outcome,
-          entityType: 'appointment',
-          ...(attempt.appointmentId === undefined ? {} : { entityId: attempt.appointmentId }),
-          patientId: attempt.patientId,
-        }),
-      );
-    }
-    throw error;
-  }
-}
-
-/** Books in a transaction of its own; refusals leave only a failure audit event. */
 export async function bookAppointment(dataSource: DataSource, context: RequestContext, input: BookingInput): Promise<Appointment> {
   const caller = callerOf(context);
   const patientId = caller.role === 'patient' ? caller.userId : (input.patientId ?? null);
-  return writeWithRefusalAudit(dataSource, context, { action: 'appointment.book', patientId }, (manager) =>
+  return withRefusalAudit(dataSource, context, { action: 'appointment.book', entityType: 'appointment', patientId }, (manager) =>
     bookAppointmentIn(manager, context, input),
   );
 }
 
-async function lockAppointment(manager: EntityManager, appointmentId: string): Promise<AppointmentRow> {
-  const rows = await manager.query<AppointmentRow[]>(`SELECT ${APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1 FOR UPDATE`, [
-    appointmentId,
-  ]);
-  const row = rows[0];
-  if (row === undefined) throw notFound('appointment_not_found', 'No such appointment');
+async function lockOrNotFound(manager: EntityManager, appointmentId: string): Promise<AppointmentRow> {
+  const row = await lockAppointment(manager, appointmentId);
+  if (row === null) throw notFound('appointment_not_found', 'No such appointment');
   return row;
 }
 
@@ -404,17 +255,13 @@ export async function rescheduleAppointmentIn(
   now = new Date(),
 ): Promise<Appointment> {
   const caller = callerOf(context);
-  const current = await lockAppointment(manager, appointmentId);
+  const current = await lockOrNotFound(manager, appointmentId);
   requireAppointmentAccess(caller, current, RESCHEDULE_STAFF);
   if (current.status !== 'booked') throw conflict('appointment_not_active', 'Only booked appointments can be rescheduled');
-  const typeRows = await manager.query<{ duration_minutes: number; buffer_before_minutes: number; buffer_after_minutes: number }[]>(
-    `SELECT duration_minutes, buffer_before_minutes, buffer_after_minutes FROM appointment_types WHERE id = $1`,
-    [current.appointment_type_id],
-  );
-  const type = typeRows[0];
-  if (type === undefined) throw new Error('appointment type vanished');
+  const type = await typeTimingOf(manager, current.appointment_type_id);
+  if (type === null) throw new Error('appointment type vanished');
   const startsAt = parseStart(input.startsAt, now);
-  const endsAt = new Date(startsAt.getTime() + type.duration_minutes * MINUTE_MS);
+  const endsAt = new Date(startsAt.getTime() + type.durationMinutes * MINUTE_MS);
   const patientState = input.patientState ?? current.patient_state;
   const patientTimeZone = input.patientTimeZone ?? current.patient_time_zone;
   await requireWorkingTime(manager, current.provider_id, startsAt, endsAt);
@@ -427,57 +274,47 @@ export async function rescheduleAppointmentIn(
     });
   }
   await requireValidLicense(manager, { providerId: current.provider_id, state: patientState, startsAt, endsAt, patientTimeZone });
-  const result = await guardedWrite(manager, current.provider_id, () =>
-    manager.query<[AppointmentRow[], number]>(
-      `UPDATE appointments SET starts_at = $2, ends_at = $3, occupied = tstzrange($4, $5, '[)'),
-         patient_state = $6, patient_time_zone = $7, updated_at = now()
-       WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
-      [
-        appointmentId,
+  const row = writtenOr409(
+    await scheduleWrite(manager, current.provider_id, () =>
+      moveAppointment(manager, appointmentId, {
         startsAt,
         endsAt,
-        new Date(startsAt.getTime() - type.buffer_before_minutes * MINUTE_MS),
-        new Date(endsAt.getTime() + type.buffer_after_minutes * MINUTE_MS),
+        occupiedFrom: new Date(startsAt.getTime() - type.bufferBeforeMinutes * MINUTE_MS),
+        occupiedTo: new Date(endsAt.getTime() + type.bufferAfterMinutes * MINUTE_MS),
         patientState,
         patientTimeZone,
-      ],
+      }),
     ),
   );
-  return auditedChange(manager, context, 'appointment.reschedule', result);
+  return auditedChange(manager, context, 'appointment.reschedule', row);
 }
 
-/** Reschedules in a transaction of its own; refusals leave only a failure audit event. */
+/** Reschedules in a transaction of its own; a refusal leaves only its refusal event. */
 export async function rescheduleAppointment(
   dataSource: DataSource,
   context: RequestContext,
   appointmentId: string,
   input: RescheduleInput,
 ): Promise<Appointment> {
-  const caller = callerOf(context);
   // The audit of a refused move should still name whose visit it was (a read of one column).
-  const owner = await withTenant(dataSource, caller.practiceId, (manager) =>
-    manager.query<{ patient_id: string }[]>(`SELECT patient_id FROM appointments WHERE id = $1`, [appointmentId]),
-  );
-  const patientId = owner[0]?.patient_id ?? null;
-  return writeWithRefusalAudit(dataSource, context, { action: 'appointment.reschedule', appointmentId, patientId }, (manager) =>
-    rescheduleAppointmentIn(manager, context, appointmentId, input),
+  const patientId = await withTenant(dataSource, callerOf(context).practiceId, (manager) => patientOfAppointment(manager, appointmentId));
+  return withRefusalAudit(
+    dataSource,
+    context,
+    { action: 'appointment.reschedule', entityType: 'appointment', entityId: appointmentId, patientId },
+    (manager) => rescheduleAppointmentIn(manager, context, appointmentId, input),
   );
 }
 
 /** Cancels a booked or checked-in appointment, freeing its time. */
 export async function cancelAppointment(manager: EntityManager, context: RequestContext, appointmentId: string): Promise<Appointment> {
   const caller = callerOf(context);
-  const current = await lockAppointment(manager, appointmentId);
+  const current = await lockOrNotFound(manager, appointmentId);
   requireAppointmentAccess(caller, current, RESCHEDULE_STAFF);
   if (current.status !== 'booked' && current.status !== 'checked_in') {
     throw conflict('appointment_not_active', 'Only upcoming appointments can be cancelled');
   }
-  const result = await manager.query<[AppointmentRow[], number]>(
-    `UPDATE appointments SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2, updated_at = now()
-     WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
-    [appointmentId, caller.userId],
-  );
-  return auditedChange(manager, context, 'appointment.cancel', result);
+  return auditedChange(manager, context, 'appointment.cancel', await markCancelled(manager, appointmentId, caller.userId));
 }
 
 /**
@@ -491,19 +328,14 @@ export async function checkInAppointment(
   input: CheckInInput,
 ): Promise<Appointment> {
   const caller = callerOf(context);
-  const current = await lockAppointment(manager, appointmentId);
+  const current = await lockOrNotFound(manager, appointmentId);
   if (!(caller.role === 'patient' && current.patient_id === caller.userId) && caller.role !== 'front_desk') {
     throw notFound('appointment_not_found', 'No such appointment');
   }
   if (current.status !== 'booked' && current.status !== 'checked_in') {
     throw conflict('appointment_not_active', 'This appointment is not open for check-in');
   }
-  const result = await manager.query<[AppointmentRow[], number]>(
-    `UPDATE appointments SET status = 'checked_in', confirmed_state = $2, confirmed_at = now(), updated_at = now()
-     WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
-    [appointmentId, input.patientState],
-  );
-  return auditedChange(manager, context, 'appointment.check_in', result);
+  return auditedChange(manager, context, 'appointment.check_in', await markCheckedIn(manager, appointmentId, input.patientState));
 }
 
 /** How a visit ended, once its time has come. */
@@ -523,7 +355,7 @@ export async function closeAppointment(
   now = new Date(),
 ): Promise<Appointment> {
   const caller = callerOf(context);
-  const current = await lockAppointment(manager, appointmentId);
+  const current = await lockOrNotFound(manager, appointmentId);
   const isOwnProvider = isProviderRole(caller.role) && current.provider_id === caller.userId;
   const mayClose =
     isOwnProvider || caller.role === 'medical_director' || (outcome === 'no_show' && caller.role === 'front_desk');
@@ -534,22 +366,8 @@ export async function closeAppointment(
   if (now.getTime() < current.starts_at.getTime()) {
     throw conflict('visit_not_started', 'A visit can only be closed once its start time has passed');
   }
-  const result = await manager.query<[AppointmentRow[], number]>(
-    `UPDATE appointments SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${APPOINTMENT_COLUMNS}`,
-    [appointmentId, outcome],
-  );
-  return auditedChange(manager, context, outcome === 'completed' ? 'appointment.complete' : 'appointment.no_show', result);
-}
-
-/** Display names of users of the current tenant, by id. */
-async function namesOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, string>> {
-  const ids = [...new Set(userIds)];
-  if (ids.length === 0) return new Map();
-  const rows = await manager.query<{ id: string; name: string }[]>(
-    `SELECT id, given_name || ' ' || family_name AS name FROM users WHERE id = ANY($1::uuid[])`,
-    [ids],
-  );
-  return new Map(rows.map((row) => [row.id, row.name]));
+  const row = await setStatus(manager, appointmentId, outcome);
+  return auditedChange(manager, context, outcome === 'completed' ? 'appointment.complete' : 'appointment.no_show', row);
 }
 
 function withNames(appointment: Appointment, names: ReadonlyMap<string, string>): Appointment {
@@ -559,11 +377,10 @@ function withNames(appointment: Appointment, names: ReadonlyMap<string, string>)
 /** One appointment, for someone entitled to it; the read is audited. */
 export async function getAppointment(manager: EntityManager, context: RequestContext, appointmentId: string): Promise<Appointment> {
   const caller = callerOf(context);
-  const rows = await manager.query<AppointmentRow[]>(`SELECT ${APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1`, [appointmentId]);
-  const row = rows[0];
-  if (row === undefined) throw notFound('appointment_not_found', 'No such appointment');
+  const row = await findAppointment(manager, appointmentId);
+  if (row === null) throw notFound('appointment_not_found', 'No such appointment');
   requireAppointmentAccess(caller, row, SCHEDULE_READERS);
-  const names = await namesOf(manager, [row.patient_id, row.provider_id]);
+  const names = await userNamesById(manager, [row.patient_id, row.provider_id]);
   await recordAudit(manager, caller.practiceId, context, {
     action: 'appointment.read',
     entityType: 'appointment',
@@ -601,13 +418,8 @@ export async function listAppointments(manager: EntityManager, context: RequestC
     if (providerId !== null && providerId !== caller.userId) throw forbidden('own_schedule_only', 'Injectors see their own schedule');
     providerId = caller.userId;
   }
-  const rows = await manager.query<AppointmentRow[]>(
-    `SELECT ${APPOINTMENT_COLUMNS} FROM appointments
-     WHERE starts_at >= $1 AND starts_at < $2 AND ($3::uuid IS NULL OR patient_id = $3) AND ($4::uuid IS NULL OR provider_id = $4)
-     ORDER BY starts_at, id LIMIT ${MAX_LIST_ROWS}`,
-    [from, to, patientId, providerId],
-  );
-  const names = await namesOf(manager, rows.flatMap((row) => [row.patient_id, row.provider_id]));
+  const rows = await listAppointmentRows(manager, { from, to, patientId, providerId, limit: MAX_LIST_ROWS });
+  const names = await userNamesById(manager, rows.flatMap((row) => [row.patient_id, row.provider_id]));
   for (const row of rows) {
     await recordAudit(manager, caller.practiceId, context, {
       action: 'appointment.list',
@@ -637,9 +449,8 @@ export interface AppointmentFacts {
 
 /** Loads an appointment without access checks or audit: for internal decisions only. */
 export async function appointmentFacts(manager: EntityManager, appointmentId: string): Promise<AppointmentFacts | null> {
-  const rows = await manager.query<AppointmentRow[]>(`SELECT ${APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1`, [appointmentId]);
-  const row = rows[0];
-  if (row === undefined) return null;
+  const row = await findAppointment(manager, appointmentId);
+  if (row === null) return null;
   return {
     id: row.id,
     providerId: row.provider_id,
