@@ -9,7 +9,8 @@ import type { Appointment, ConsentDocument, ConsentStatusEntry } from '../api/ty
 import { US_STATES } from '../api/types.js';
 import { PreCheck } from '../room/PreCheck.js';
 import { RoomOpensNotice } from '../room/roomOpens.js';
-import { roomOpensAt, visitName } from '../room/visitText.js';
+import { visitName } from '../chart/labels.js';
+import { roomOpensAt } from '../room/visitText.js';
 import { ErrorMessage, Field, Section, Select, useAction, useAsync } from '../ui/components.js';
 import { formatWhen } from './localDay.js';
 import { IntakeForm } from './IntakeForm.js';

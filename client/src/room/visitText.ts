@@ -18,10 +18,6 @@ export function clockTime(at: Date): string {
   return new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(at);
 }
 
-/** "Tue, Dec 2, 10:30 PM EST". */
-export function dayAndTime(at: Date): string {
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(at);
-}
 
 /** When the visit's room opens (the API admits from then on). */
 export function roomOpensAt(appointment: Pick<Appointment, 'startsAt'>): Date {
@@ -39,21 +35,8 @@ export function durationText(ms: number): string {
   return rest === 0 ? `${String(hours)} h` : `${String(hours)} h ${String(rest)} min`;
 }
 
-/** Plain visit name: always "Good Faith Exam" in full (never the bare abbreviation). */
-export function visitName(kind: string): string {
-  switch (kind) {
-    case 'gfe':
-      return 'Good Faith Exam';
-    case 'follow_up':
-      return 'Follow-up visit';
-    case 'treatment':
-      return 'Treatment';
-    case 'virtual_consult':
-      return 'Virtual consult';
-    default:
-      return 'Visit';
-  }
-}
+/** Visits are named in one place (chart/labels.ts). */
+export { visitName } from '../chart/labels.js';
 
 /** What the patient reads after a refused admission, and where to go to fix it. */
 export interface PatientRefusalText {
