@@ -18,8 +18,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * like a notebook server's token URL. Only the token's digest is stored; each start with
  * no practice replaces the previous link.
  */
-async function announceSetupLink(databaseUrl: string, config: Config): Promise<void> {
-  const owner = createDataSource({ url: databaseUrl, purpose: 'owner', poolSize: 1 });
+/**
+ * Prints the one-time setup link while no practice exists. Issuing it is provisioning, done
+ * with the owner's connection (MIGRATION_DATABASE_URL): the runtime login cannot write setup
+ * tokens. An API started without it leaves the link to the one that migrates.
+ */
+async function announceSetupLink(ownerUrl: string, config: Config): Promise<void> {
+  const owner = createDataSource({ url: ownerUrl, purpose: 'owner', poolSize: 1 });
   await owner.initialize();
   try {
     const token = await issueSetupTokenIfUnconfigured(owner, config.SETUP_TOKEN_TTL_SECONDS);
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
     const { applied } = await migrate(migrationUrl, provision);
     if (applied.length > 0) logger.info({ applied: applied.length }, 'migrations applied');
   }
-  await announceSetupLink(databaseUrl, config);
+  if (migrationUrl !== undefined) await announceSetupLink(migrationUrl, config);
   const api = await initApp(config, { databaseUrl, logger });
   const server = api.app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

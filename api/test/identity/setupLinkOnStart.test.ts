@@ -15,9 +15,15 @@ jest.setTimeout(120_000);
 const entry = path.resolve(__dirname, '..', '..', 'dist', 'src', 'index.js');
 
 /** Starts the built API, returns its output once it listens, then stops it. */
-async function startOnce(databaseUrl: string, env: Record<string, string>): Promise<string> {
+async function startOnce(database: { url: string; runtimeUrl: string }, env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'development', PUBLIC_APP_URL: 'https://clinic.example' },
+    env: {
+      ...process.env,
+      ...env,
+      // As deployed: the API serves as the runtime role; the owner migrates and issues the link.
+      DATABASE_URL: database.runtimeUrl,
+      MIGRATION_DATABASE_URL: database.url,
+      PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'development', PUBLIC_APP_URL: 'https://clinic.example' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -59,8 +65,8 @@ describe('setup link on start', () => {
   });
 
   it('prints a working link while no practice exists, and none afterwards', async () => {
-    const firstLink = linkIn(await startOnce(test.database.url, env));
-    const secondLink = linkIn(await startOnce(test.database.url, env));
+    const firstLink = linkIn(await startOnce(test.database, env));
+    const secondLink = linkIn(await startOnce(test.database, env));
     if (firstLink === null || secondLink === null) throw new Error('no setup link printed');
     expect(secondLink).not.toBe(firstLink);
     const tokenOf = (link: string): string => new URL(link).searchParams.get('token') ?? '';
@@ -76,7 +82,7 @@ describe('setup link on start', () => {
         admin: { givenName: 'Olive', familyName: 'Owner', email: 'olive@glow.example', password: 'olive owner passphrase' },
       })
       .expect(201);
-    const afterSetup = await startOnce(test.database.url, env);
+    const afterSetup = await startOnce(test.database, env);
     expect(linkIn(afterSetup)).toBeNull();
     expect(afterSetup).not.toContain('/setup?token=');
   });
