@@ -10,8 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { recordAudit } from '../../../api/src/audit/auditWriter.js';
 import { withTenant } from '../../../api/src/db/tenantTransaction.js';
-import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
-import { createUser, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { createUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { ensureProviderProfile } from '../../../api/test/clinical/clinicalFixtures.js';
 import { asOwner } from '../../../api/test/testDatabase.js';
@@ -31,7 +30,7 @@ async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
+    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
   }
   await page.getByRole('button', { name: 'Sign out' }).waitFor();

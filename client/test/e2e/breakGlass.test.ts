@@ -8,9 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
-import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
 import { launchBrowser } from '../browser.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
@@ -28,7 +27,7 @@ async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
+    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
   }
   await page.getByRole('button', { name: 'Sign out' }).waitFor();

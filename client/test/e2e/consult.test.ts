@@ -8,10 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginAs, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginAs, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
-import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
 import { launchBrowser } from '../browser.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
@@ -55,7 +54,7 @@ async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
+    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
   }
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -74,7 +73,7 @@ async function signInWithKeyboard(page: Page, practiceSlug: string, user: TestUs
   if (user.totpSecret !== null) {
     await page.getByLabel('Authentication code').waitFor();
     await page.keyboard.press('Tab');
-    await page.keyboard.type(totpCodeAt(user.totpSecret));
+    await page.keyboard.type(await nextTotpCode(user));
     await page.keyboard.press('Enter');
   }
   await page.getByRole('button', { name: 'Sign out' }).waitFor();

@@ -11,11 +11,10 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginAs, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginAs, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { LoggedIn, TestUser } from '../../../api/test/fixtures/identity.js';
 import { auditActionsFor, ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
 import { asOwner } from '../../../api/test/testDatabase.js';
-import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
 import { CHROMIUM_PATH } from '../browser.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
@@ -104,7 +103,7 @@ async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
+    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
   }
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
