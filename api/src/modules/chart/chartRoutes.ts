@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { defineRoute } from '../../http/route.js';
 import type { RouteSpec } from '../../http/route.js';
 import type { ApiServices } from '../../services.js';
-import { timeZoneSchema } from '../licensure/providerService.js';
 import { usStateSchema } from '../licensure/usStates.js';
 import { clinicalDepsOf } from '../records/clinicalAccess.js';
+import { followUpBookingSchema } from '../followups/followUpRoutes.js';
 import { intakeContentSchema, listIntakeVersions, readIntake, saveIntake } from './intakeService.js';
 import {
   adverseEventSchema,
@@ -107,13 +107,7 @@ export function chartRoutes(services: ApiServices): RouteSpec[] {
       access: PROVIDER_ROLES,
       summary: 'Book the virtual follow-up of a recorded treatment',
       params: z.strictObject({ treatmentId: z.uuid() }),
-      body: z.strictObject({
-        appointmentTypeId: z.uuid(),
-        providerId: z.uuid().optional(),
-        startsAt: z.iso.datetime({ offset: true }),
-        patientState: usStateSchema,
-        patientTimeZone: timeZoneSchema,
-      }),
+      body: followUpBookingSchema,
       handle: async ({ params, body, context }) => ({
         status: 201,
         body: await bookFollowUpFromTreatment(deps, context, { treatmentId: params.treatmentId, ...body }),

@@ -28,6 +28,15 @@ export function photoBodyParser(): RequestHandler {
 
 const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
 
+/** A follow-up booking: which visit type, when, and where the patient will be. */
+export const followUpBookingSchema = z.strictObject({
+  appointmentTypeId: z.uuid(),
+  providerId: z.uuid().optional(),
+  startsAt: z.iso.datetime({ offset: true }),
+  patientState: usStateSchema,
+  patientTimeZone: timeZoneSchema,
+});
+
 /** Follow-ups after treatment: scheduling, encrypted photos, symptom questionnaires. */
 export function followUpRoutes(services: ApiServices): RouteSpec[] {
   const deps = clinicalDepsOf(services);
@@ -38,13 +47,7 @@ export function followUpRoutes(services: ApiServices): RouteSpec[] {
       access: [...new Set([...BOOKING_STAFF, 'patient' as const])],
       summary: 'Book a follow-up visit after a treatment',
       params: appointmentParams,
-      body: z.strictObject({
-        appointmentTypeId: z.uuid(),
-        providerId: z.uuid().optional(),
-        startsAt: z.iso.datetime({ offset: true }),
-        patientState: usStateSchema,
-        patientTimeZone: timeZoneSchema,
-      }),
+      body: followUpBookingSchema,
       handle: async ({ params, body, context }) => ({
         status: 201,
         body: await scheduleFollowUp(deps, context, { treatmentAppointmentId: params.appointmentId, ...body }),
