@@ -14,12 +14,19 @@ describe('network quality', () => {
 });
 
 describe('relayed E2EE signals', () => {
-  it('accepts well-formed hello and senderKey signals only', () => {
-    expect(parseE2eeSignal({ kind: 'hello', from: 'u1', publicKey: 'BAAA' })).toEqual({ kind: 'hello', from: 'u1', publicKey: 'BAAA' });
+  it('accepts well-formed commit, reveal and senderKey signals only', () => {
+    // The old unauthenticated hello is gone: keys are revealed only with a certificate, after a commitment.
+    expect(parseE2eeSignal({ kind: 'hello', from: 'u1', publicKey: 'BAAA' })).toBeNull();
+    expect(parseE2eeSignal({ kind: 'commit', commitment: 'AAAA' })).toEqual({ kind: 'commit', commitment: 'AAAA' });
+    expect(parseE2eeSignal({ kind: 'commit', commitment: 'AAAA', reply: true })).toEqual({ kind: 'commit', commitment: 'AAAA', reply: true });
+    expect(parseE2eeSignal({ kind: 'commit', commitment: 'not base64url!' })).toBeNull();
+    const reveal = { kind: 'reveal', publicKey: 'BAAA', nonce: 'CCCC', certificate: 'aaa.bbb.ccc' };
+    expect(parseE2eeSignal(reveal)).toEqual(reveal);
+    expect(parseE2eeSignal({ ...reveal, certificate: 'not-a-jws' })).toBeNull();
+    expect(parseE2eeSignal({ ...reveal, nonce: undefined })).toBeNull();
     const wrapped = { from: 'u1', to: 'u2', keyIndex: 1, iv: 'AAAA', ciphertext: 'BBBB' };
     expect(parseE2eeSignal({ kind: 'senderKey', wrapped })).toEqual({ kind: 'senderKey', wrapped });
     expect(parseE2eeSignal({ kind: 'senderKey', wrapped: { ...wrapped, keyIndex: 256 } })).toBeNull();
-    expect(parseE2eeSignal({ kind: 'hello', from: 'u1', publicKey: 'not base64url!' })).toBeNull();
     expect(parseE2eeSignal({ kind: 'other' })).toBeNull();
     expect(parseE2eeSignal(null)).toBeNull();
   });
