@@ -20,6 +20,7 @@ import {
   kindLabel,
   timeZoneLabel,
 } from '../ui/labels.js';
+import { SERVICE_CHOICES } from '../chart/labels.js';
 
 /** A provider profile as the API returns it (bio added with issue 8). */
 export type Profile = ProviderProfile & { bio?: string };
@@ -318,11 +319,14 @@ export function ProviderSetup({ provider, canEditLicenses, onSaved }: { provider
 /** Visit types patients can book, with duration and buffer in minutes. */
 export function VisitTypes() {
   const types = useAsync(() => api<(AppointmentType & { bufferAfterMinutes?: number; active?: boolean })[]>('GET', '/v1/appointment-types?includeInactive=true'), 'types');
-  const [form, setForm] = useState({ name: '', kind: 'virtual_consult', duration: '30', buffer: '0' });
+  const [form, setForm] = useState({ name: '', kind: 'virtual_consult', service: '', duration: '30', buffer: '0' });
+  // A treatment is always of one service; a Good Faith Exam may be for one or for any.
+  const withService = form.kind === 'treatment' || form.kind === 'gfe';
   const add = useAction(async () => {
     await api('POST', '/v1/appointment-types', {
       name: form.name,
       kind: form.kind,
+      ...(withService && form.service !== '' ? { serviceCode: form.service } : {}),
       durationMinutes: Number(form.duration),
       bufferAfterMinutes: Number(form.buffer),
     });
@@ -366,9 +370,20 @@ export function VisitTypes() {
         <Select
           label="Kind of visit"
           value={form.kind}
-          onChange={(kind) => { setForm({ ...form, kind }); }}
-          options={['virtual_consult', 'gfe', 'follow_up'].map((kind) => ({ value: kind, label: kindLabel(kind) }))}
+          onChange={(kind) => { setForm({ ...form, kind, service: kind === 'treatment' && form.service === '' ? (SERVICE_CHOICES[0]?.code ?? '') : form.service }); }}
+          options={['virtual_consult', 'gfe', 'follow_up', 'treatment'].map((kind) => ({ value: kind, label: kindLabel(kind) }))}
         />
+        {withService && (
+          <Select
+            label="Service"
+            value={form.service}
+            onChange={(service) => { setForm({ ...form, service }); }}
+            options={[
+              ...(form.kind === 'gfe' ? [{ value: '', label: 'Any service' }] : []),
+              ...SERVICE_CHOICES.map((choice) => ({ value: choice.code, label: choice.name })),
+            ]}
+          />
+        )}
         <Field label="Length in minutes" type="number" value={form.duration} onChange={(duration) => { setForm({ ...form, duration }); }} required inputMode="numeric" />
         <Field label="Buffer after, in minutes" type="number" value={form.buffer} onChange={(buffer) => { setForm({ ...form, buffer }); }} inputMode="numeric" />
         <Problem error={add.error} validationHint="Visits last 5 to 480 minutes; buffers up to 120 minutes." />

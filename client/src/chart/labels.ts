@@ -20,6 +20,11 @@ const SERVICE_NAMES: Record<string, string> = {
   laser: 'Laser treatment',
 };
 
+/** Services a practice offers, for pickers (the `filler` alias is left out). */
+export const SERVICE_CHOICES: readonly { code: string; name: string }[] = Object.entries(SERVICE_NAMES)
+  .filter(([code]) => code !== 'filler')
+  .map(([code, name]) => ({ code, name }));
+
 /** "Neuromodulator (e.g. Botox)" for `neuromodulator`; unknown codes become words. */
 export function serviceName(code: string): string {
   const known = SERVICE_NAMES[code];

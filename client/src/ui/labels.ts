@@ -4,6 +4,7 @@
  */
 // The file alone, not the package index: that would pull zod into the browser bundle.
 import { TIME_ZONE_CHOICES, timeZoneLabel } from '@medspa/shared-types/dist/timeZones.js';
+import { visitName } from '../chart/labels.js';
 
 export { TIME_ZONE_CHOICES, timeZoneLabel };
 
@@ -19,15 +20,8 @@ export const ROLE_LABELS: Record<string, string> = {
 /** A role in words. */
 export const roleLabel = (role: string): string => ROLE_LABELS[role] ?? 'Staff member';
 
-export const KIND_LABELS: Record<string, string> = {
-  virtual_consult: 'Virtual consultation',
-  gfe: 'Good Faith Exam',
-  follow_up: 'Follow-up visit',
-  treatment: 'Treatment visit',
-};
-
-/** An appointment kind in words. */
-export const kindLabel = (kind: string): string => KIND_LABELS[kind] ?? 'Visit';
+/** An appointment kind in words: visits are named in one place (chart/labels.ts). */
+export const kindLabel = (kind: string): string => visitName(kind);
 
 export const CREDENTIAL_LABELS: Record<string, string> = {
   RN: 'Registered nurse (RN)',

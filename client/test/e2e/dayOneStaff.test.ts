@@ -228,7 +228,7 @@ describe('day one for staff in the browser', () => {
 
       await admin.getByRole('button', { name: 'Visit types' }).click();
       for (const type of [
-        { name: 'Botox consultation', kind: 'Virtual consultation', length: '20', buffer: '10' },
+        { name: 'Botox consultation', kind: 'Virtual consult', length: '20', buffer: '10' },
         { name: 'Good Faith Exam for injectables', kind: 'Good Faith Exam', length: '15', buffer: '5' },
         { name: 'Two-week check-in', kind: 'Follow-up visit', length: '10', buffer: '0' },
       ]) {
