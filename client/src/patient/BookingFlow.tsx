@@ -20,16 +20,11 @@ import {
   zoneLongName,
 } from './localDay.js';
 import { PlainError } from './PlainError.js';
+import { visitName } from '../chart/labels.js';
 import { STATE_OPTIONS, stateName } from './usStateNames.js';
 
 /** Kinds a patient books for themselves; treatments are booked by the practice after a GFE. */
 const PATIENT_BOOKABLE = new Set(['virtual_consult', 'gfe', 'follow_up']);
-const KIND_NAMES: Readonly<Record<string, string>> = {
-  virtual_consult: 'Video consultation',
-  gfe: 'Good Faith Exam',
-  follow_up: 'Follow-up visit',
-  treatment: 'Treatment visit',
-};
 /** How far "Find the next open day" looks ahead. */
 const LOOKAHEAD_DAYS = 30;
 const ANY = 'any';
@@ -38,7 +33,7 @@ const ANY = 'any';
 export function visitTypeName(type: Pick<AppointmentType, 'name' | 'kind'> | undefined): string {
   if (type === undefined) return 'Visit';
   const name = type.name.trim();
-  if (name === '' || /^gfe$/i.test(name)) return KIND_NAMES[type.kind] ?? 'Visit';
+  if (name === '' || /^gfe$/i.test(name)) return visitName(type.kind);
   return name.replace(/\bGFE\b/g, 'Good Faith Exam');
 }
 
