@@ -242,6 +242,7 @@ describe('patient views, referrals, KPI funnel and provider disclosure', () => {
           name: `${clinic.provider.user.givenName} ${clinic.provider.user.familyName}`,
           credential: 'NP',
           specialties: ['aesthetics'],
+          bio: '',
           licensedStates: ['CT'],
         },
       ],

@@ -23,8 +23,11 @@ import { PlainError } from './PlainError.js';
 import { visitName } from '../chart/labels.js';
 import { STATE_OPTIONS, stateName } from './usStateNames.js';
 
-/** Kinds a patient books for themselves; treatments are booked by the practice after a GFE. */
-const PATIENT_BOOKABLE = new Set(['virtual_consult', 'gfe', 'follow_up']);
+/**
+ * Kinds a patient books for themselves. Treatments are booked by the practice after a Good
+ * Faith Exam, and a follow-up is booked from its treatment record (the API refuses others).
+ */
+const PATIENT_BOOKABLE = new Set(['virtual_consult', 'gfe']);
 /** How far "Find the next open day" looks ahead. */
 const LOOKAHEAD_DAYS = 30;
 const ANY = 'any';

@@ -7,6 +7,8 @@ export interface DisclosedProvider {
   name: string;
   credential: string;
   specialties: string[];
+  /** The provider's short bio, as they wrote it for patients ('' when none). */
+  bio: string;
   /** States where the provider holds a license valid today. */
   licensedStates: string[];
 }
@@ -22,9 +24,10 @@ export interface ProviderDisclosurePage {
  * public). Providers' names and licenses are public by design; no patient data is read.
  */
 export async function providerDisclosurePage(dataSource: DataSource, slug: string): Promise<ProviderDisclosurePage> {
-  // Practices are readable by every session (their slug and name are public).
+  // Practices are readable by every session (their slug and name are public). Patients see
+  // the name the practice chose for them (branding), the legal name otherwise.
   const practices = await dataSource.query<{ id: string; name: string; slug: string }[]>(
-    `SELECT id, name, slug FROM practices WHERE slug = $1`,
+    `SELECT id, coalesce(branding_name, name) AS name, slug FROM practices WHERE slug = $1`,
     [slug],
   );
   const practice = practices[0];
@@ -32,8 +35,8 @@ export async function providerDisclosurePage(dataSource: DataSource, slug: strin
     throw notFound('practice_not_found', 'No such practice');
   }
   const providers = await withTenant(dataSource, practice.id, (manager) =>
-    manager.query<{ given_name: string; family_name: string; credential: string; specialties: string[]; states: string[] }[]>(
-      `SELECT u.given_name, u.family_name, p.credential, p.specialties,
+    manager.query<{ given_name: string; family_name: string; credential: string; specialties: string[]; bio: string; states: string[] }[]>(
+      `SELECT u.given_name, u.family_name, p.credential, p.specialties, p.bio,
               coalesce(array_agg(DISTINCT l.state::text ORDER BY l.state::text)
                 FILTER (WHERE l.state IS NOT NULL), '{}') AS states
        FROM provider_profiles p
@@ -41,7 +44,7 @@ export async function providerDisclosurePage(dataSource: DataSource, slug: strin
        LEFT JOIN provider_licenses l ON l.practice_id = p.practice_id AND l.provider_id = p.user_id
          AND l.revoked_at IS NULL AND l.valid_from <= current_date AND l.expires_on >= current_date
        WHERE u.disabled_at IS NULL AND u.role IN ('injector', 'medical_director')
-       GROUP BY u.given_name, u.family_name, p.credential, p.specialties, u.id
+       GROUP BY u.given_name, u.family_name, p.credential, p.specialties, p.bio, u.id
        ORDER BY u.family_name, u.given_name, u.id`,
     ),
   );
@@ -51,6 +54,7 @@ export async function providerDisclosurePage(dataSource: DataSource, slug: strin
       name: `${row.given_name} ${row.family_name}`,
       credential: row.credential,
       specialties: row.specialties,
+      bio: row.bio,
       licensedStates: row.states,
     })),
   };

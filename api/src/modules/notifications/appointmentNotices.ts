@@ -213,7 +213,7 @@ async function loadNoticeRow(manager: EntityManager, appointmentId: string): Pro
   // Row-locked: a concurrent reschedule or cancel waits, so the check and the send agree.
   const rows = await manager.query<NoticeRow[]>(
     `SELECT a.patient_id, a.status, a.starts_at, a.ends_at, a.calendar_sequence, a.patient_time_zone, u.email, u.given_name,
-            p.name AS practice_name, p.slug AS practice_slug
+            coalesce(p.branding_name, p.name) AS practice_name, p.slug AS practice_slug
        FROM appointments a
        JOIN users u ON u.practice_id = a.practice_id AND u.id = a.patient_id
        JOIN practices p ON p.id = a.practice_id
