@@ -335,9 +335,10 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
       expect(injectorFrames).toBeGreaterThan(10);
       await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      const codeBefore = await patientPage.getByTestId('sas').getAttribute('data-sas');
+      expect(codeBefore).toBe(await injectorPage.getByTestId('sas').getAttribute('data-sas'));
 
-      // Each participant's API calls reached a different instance: their sign-ins are in
-      // both instances' shared database, so ask Redis which node the room is on instead.
+      // Which node serves the room: the placement both API instances share in Redis.
       const redis = new Redis(REDIS_URL);
       const home = await redis.get(`${ROOM_NODE_KEY_PREFIX}${appointmentId}`);
       redis.disconnect();
@@ -355,6 +356,17 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
       expect(patientAfter).toBeGreaterThan(10);
       expect(injectorAfter).toBeGreaterThan(10);
       await patientPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      await injectorPage.locator('[data-testid=e2ee-status][data-state=active]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      // The move was a new join with fresh certified keys: both show one new, equal code.
+      const codeOf = async (page: Page): Promise<string> => (await page.getByTestId('sas').getAttribute('data-sas')) ?? '';
+      let codes = ['', '-'];
+      for (let attempt = 0; attempt < 60 && (codes[0] === '' || codes[0] !== codes[1]); attempt += 1) {
+        codes = await Promise.all([codeOf(patientPage), codeOf(injectorPage)]);
+        if (codes[0] === '' || codes[0] !== codes[1]) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(codes[0]).not.toBe('');
+      expect(codes[0]).toBe(codes[1]);
+      expect(codes[0]).not.toBe(codeBefore);
 
       const redisAfter = new Redis(REDIS_URL);
       const moved = await redisAfter.get(`${ROOM_NODE_KEY_PREFIX}${appointmentId}`);
