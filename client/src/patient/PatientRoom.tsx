@@ -69,7 +69,7 @@ export function PatientRoom({
           e2ee={state.e2ee}
           onVerified={(match) => {
             // Different codes mean someone may be in the middle: record it and hang up.
-            void room?.reportE2eeState(match ? 'sas_verified' : 'sas_mismatch').then(() => (match ? undefined : room.close()));
+            void room?.confirmSas(match).then(() => (match ? undefined : room.close()));
           }}
         />
       </div>
