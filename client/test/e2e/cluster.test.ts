@@ -183,6 +183,7 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
   let practiceSlug: string;
   let patient: TestUser;
   let injector: TestUser;
+  let frontDesk: TestUser;
   let appointmentId: string;
   const lines: string[] = [];
 
@@ -261,6 +262,7 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
     const seeder = await loginAs(test, practice.slug, 'admin');
     injector = await createUser(test, practice.id, 'injector', { givenName: 'Ivy', familyName: 'Injector' });
     patient = await createUser(test, practice.id, 'patient', { givenName: 'Pat', familyName: 'Patient' });
+    frontDesk = await createUser(test, practice.id, 'front_desk');
     await ensureProviderProfile(test, practice.id, injector.id);
     const app = test.api.app;
     await request(app)
@@ -328,6 +330,17 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
       await patientPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await patientPage.getByRole('button', { name: 'Continue' }).click();
       await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+      // The SFU reported the join to the first API instance; the front desk's schedule (polling
+      // the second instance through the injector's frontend) shows the live alert anyway.
+      const schedulePage = await injectorContext.newPage();
+      pages.schedule = schedulePage;
+      await schedulePage.goto(`http://127.0.0.1:${ports.injectorFrontend}`);
+      await signIn(schedulePage, practiceSlug, frontDesk);
+      await schedulePage.getByTestId('waiting-alert').filter({ hasText: 'Pat Patient' }).filter({ hasText: 'Virtual consult' }).waitFor({ timeout: 60_000 });
+      await schedulePage.screenshot({ path: path.join(ARTIFACTS, 'cluster-schedule-waiting-alert.png'), fullPage: true });
+      await schedulePage.close();
+      delete pages.schedule;
 
       await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
       const [patientFrames, injectorFrames] = await Promise.all([waitForDecodedRemoteVideo(patientPage), waitForDecodedRemoteVideo(injectorPage)]);
