@@ -34,6 +34,7 @@ import { platformRoutes } from './modules/platform/platformRoutes.js';
 import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
 import { InMemoryWaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
+import { RedisWaitingRoomBoard } from './modules/rooms/redisWaitingRoomBoard.js';
 import { waitingRoomRoutes } from './modules/rooms/waitingRoomRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
@@ -79,6 +80,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     singleSfuUrl: config.SFU_PUBLIC_URL ?? null,
     logger,
   });
+  // Room events reach one API instance, staff may poll another: share the board when clustered.
+  const waitingRoom = config.REDIS_URL === undefined ? new InMemoryWaitingRoomBoard() : new RedisWaitingRoomBoard(config.REDIS_URL, logger);
   const notices = new AppointmentNotices({
     connectionString: config.JOBS_DATABASE_URL ?? options.databaseUrl,
     schema: 'pgboss',
@@ -90,7 +93,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     pollingIntervalSeconds: config.JOBS_POLLING_SECONDS,
   });
   await notices.start();
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false }, waitingRoom: new InMemoryWaitingRoomBoard() };
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false }, waitingRoom };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -160,6 +163,7 @@ export async function shutdownApp({ services }: ApiApp): Promise<void> {
   await services.notices.stop();
   await services.mailer.close();
   await services.coordination.close();
+  await services.waitingRoom.close();
   if (services.dataSource.isInitialized) {
     await services.dataSource.destroy();
   }

@@ -44,7 +44,7 @@ describe('GET /v1/waiting-room (live "patient waiting" alert)', () => {
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual({ waiting: [] });
 
-    board.observe(event('room.join', appointmentId));
+    await board.observe(event('room.join', appointmentId));
     const listed = await as(test, clinic.provider).get('/v1/waiting-room');
     expect(listed.status).toBe(200);
     const [alert] = (listed.body as { waiting: { patientName: string; visitName: string; appointmentId: string }[] }).waiting;
@@ -59,10 +59,10 @@ describe('GET /v1/waiting-room (live "patient waiting" alert)', () => {
     expect(((await as(test, desk).get('/v1/waiting-room')).body as { waiting: unknown[] }).waiting).toHaveLength(1);
     expect((await as(test, clinic.patient).get('/v1/waiting-room')).status).toBe(403);
 
-    board.admitted(clinic.practice.id, appointmentId, clinic.patient.userId);
+    await board.admitted(clinic.practice.id, appointmentId, clinic.patient.userId);
     expect(((await as(test, clinic.provider).get('/v1/waiting-room')).body as { waiting: unknown[] }).waiting).toEqual([]);
     // A rejoin after a drop goes straight back into the consult: no new alert.
-    board.observe(event('room.join', appointmentId));
+    await board.observe(event('room.join', appointmentId));
     expect(((await as(test, clinic.provider).get('/v1/waiting-room')).body as { waiting: unknown[] }).waiting).toEqual([]);
   });
 
@@ -76,9 +76,9 @@ describe('GET /v1/waiting-room (live "patient waiting" alert)', () => {
       minutes: 20,
       status: 'booked',
     });
-    board.observe(event('room.join', appointmentId));
+    await board.observe(event('room.join', appointmentId));
     expect(((await as(test, clinic.provider).get('/v1/waiting-room')).body as { waiting: unknown[] }).waiting).toHaveLength(1);
-    board.observe(event('room.leave', appointmentId));
+    await board.observe(event('room.leave', appointmentId));
     expect(((await as(test, clinic.provider).get('/v1/waiting-room')).body as { waiting: unknown[] }).waiting).toEqual([]);
   });
 });

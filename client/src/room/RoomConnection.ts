@@ -25,6 +25,8 @@ import type { E2eeSignal, E2eeState } from '../e2ee/E2eeSession.js';
 import { ChatChannel } from './chatChannel.js';
 import type { ChatMessage } from './chatChannel.js';
 import { parseE2eeSignal } from './e2eeRelay.js';
+import { sameEndpoint, signalingEndpoint } from './signalingEndpoint.js';
+import type { SignalingEndpoint } from './signalingEndpoint.js';
 import { classifyNetwork } from './networkQuality.js';
 import type { NetworkQuality, TransportSample } from './networkQuality.js';
 
@@ -106,6 +108,9 @@ const STALL_SAMPLE_MS = 250;
 const STALL_AFTER_MS = 1500;
 /** While stalled, a key frame is asked for again this often (earlier ones may be lost with the network). */
 const STALL_KEY_FRAME_EVERY_MS = 1000;
+/** After signaling is down this long, ask the API whether the room moved to another node (issue 12). */
+const MOVE_AFTER_MS = 2000;
+const PLACEMENT_CHECK_MS = 1000;
 /** socket.io reconnection backoff (the library retries forever with these bounds). */
 const RECONNECT_DELAY_MS = 500;
 const RECONNECT_DELAY_MAX_MS = 4000;
@@ -139,7 +144,16 @@ export class RoomConnection {
   /** Remote producers we consume already (the join result and newProducer can overlap). */
   readonly #consumedProducers = new Set<string>();
   #socket: RoomSocket | null = null;
+  /** The node the socket connects to. */
+  #endpoint: SignalingEndpoint | null = null;
   #ticket: RoomTicket | null = null;
+  /** The ticket fetched last (its certificate is for the key pair prepared last). */
+  #latestTicket: RoomTicket | null = null;
+  #ticketQueue: Promise<unknown> = Promise.resolve();
+  /** Since when signaling is down (null while connected). */
+  #disconnectedSince: number | null = null;
+  #placementCheck = false;
+  #placementTimer: ReturnType<typeof setInterval> | null = null;
   #device: Device | null = null;
   #sendTransport: Transport | null = null;
   #recvTransport: Transport | null = null;
@@ -216,25 +230,69 @@ export class RoomConnection {
       this.#update({ phase: 'failed', error: 'e2ee_unsupported' });
       return;
     }
-    const socket: RoomSocket = io(this.#options.signalingUrl ?? window.location.origin, {
-      path: '/socket.io',
+    // The first token says which node serves the room (cluster mode): fetch it, then connect there.
+    void this.#freshTicket().then(
+      (ticket) => {
+        this.#open(ticket);
+      },
+      () => {
+        // The handshake's own token request tries again and reports a failure as before.
+        this.#open(null);
+      },
+    );
+    this.#placementTimer = setInterval(() => {
+      void this.#checkPlacement(false);
+    }, PLACEMENT_CHECK_MS);
+    this.#startTimers();
+  }
+
+  /**
+   * A fresh room token for a new join: a fresh E2EE key pair the API certifies. Requests are
+   * serialized so the certificate installed is always the one of the latest key pair.
+   */
+  #freshTicket(): Promise<RoomTicket> {
+    const next = this.#ticketQueue.then(async () => {
+      const publicKey = await this.#e2ee.prepareIdentity();
+      const ticket = await this.#options.fetchTicket(publicKey);
+      await this.#e2ee.setCertificate(ticket.certificate ?? null);
+      this.#latestTicket = ticket;
+      return ticket;
+    });
+    this.#ticketQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  #endpointOf(ticket: RoomTicket | null): SignalingEndpoint {
+    const url = ticket?.sfuUrl ?? this.#options.signalingUrl ?? window.location.origin;
+    return signalingEndpoint(url, window.location.href);
+  }
+
+  /** Opens the signaling socket to the node `ticket` names (the first handshake uses that ticket). */
+  #open(ticket: RoomTicket | null): void {
+    if (this.#closed) return;
+    const endpoint = this.#endpointOf(ticket);
+    let prefetched = ticket;
+    const socket: RoomSocket = io(endpoint.origin, {
+      path: endpoint.path,
       transports: ['websocket'],
       reconnectionDelay: RECONNECT_DELAY_MS,
       reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
       // A fresh short-lived token on every (re)connection attempt.
       // Every connection is a new join with a fresh E2EE key pair the API certifies.
       auth: (callback) => {
-        this.#e2ee
-          .prepareIdentity()
-          .then(async (publicKey) => {
-            const ticket = await this.#options.fetchTicket(publicKey);
-            await this.#e2ee.setCertificate(ticket.certificate ?? null);
-            return ticket;
-          })
-          .then(
-          (ticket) => {
-            this.#ticket = ticket;
-            callback({ roomId: this.#options.appointmentId, token: ticket.token });
+        const ready = prefetched;
+        prefetched = null;
+        // A prefetched token is used only while its key pair is still the one prepared last.
+        const ticketFor = ready !== null && ready === this.#latestTicket ? Promise.resolve(ready) : this.#freshTicket();
+        ticketFor.then(
+          (fresh) => {
+            if (socket !== this.#socket) return;
+            if (!sameEndpoint(this.#endpointOf(fresh), endpoint)) {
+              this.#moveTo(fresh);
+              return;
+            }
+            this.#ticket = fresh;
+            callback({ roomId: this.#options.appointmentId, token: fresh.token });
           },
           () => {
             callback({ roomId: this.#options.appointmentId, token: '' });
@@ -243,11 +301,14 @@ export class RoomConnection {
       },
     });
     this.#socket = socket;
+    this.#endpoint = endpoint;
     socket.on('connect', () => {
+      this.#disconnectedSince = null;
       void this.#join();
     });
     socket.on('disconnect', (reason) => {
       if (this.#closed) return;
+      this.#disconnectedSince = Date.now();
       this.#teardownMedia();
       // The server ended this seat on purpose (another tab took it): do not fight over it.
       if (reason === 'io server disconnect') this.#update({ phase: 'ended', error: 'disconnected_by_server' });
@@ -258,7 +319,13 @@ export class RoomConnection {
       if (code === 'wrong_room' || code === 'invalid_handshake') {
         this.#update({ phase: 'failed', error: code });
         socket.disconnect();
+      } else if (code === 'wrong_node') {
+        // The room moved to another node (ours was thought dead): socket.io does not retry a
+        // refused handshake, so ask the API where the room lives now and go there.
+        this.#disconnectedSince ??= Date.now();
+        void this.#checkPlacement(true);
       } else {
+        this.#disconnectedSince ??= Date.now();
         this.#update({ phase: this.#state.phase === 'connecting' ? 'connecting' : 'reconnecting', network: 'offline' });
       }
     });
@@ -313,6 +380,54 @@ export class RoomConnection {
       const peer = this.#peers.get(from);
       if (parsed !== null && peer !== undefined) void this.#e2ee.receive(peer.userId, parsed);
     });
+  }
+
+  /**
+   * While the signaling connection stays down (its node may be gone) or a node refused us as
+   * the wrong one, asks the API for a fresh token: when it names another node, move there.
+   */
+  async #checkPlacement(refused: boolean): Promise<void> {
+    if (this.#closed || this.#placementCheck || this.#socket === null) return;
+    const since = this.#disconnectedSince;
+    if (!refused && (this.#socket.connected || since === null || Date.now() - since < MOVE_AFTER_MS)) return;
+    this.#placementCheck = true;
+    try {
+      const ticket = await this.#freshTicket();
+      // Closed or reconnected meanwhile (a method call: the fields changed during the await).
+      if (!this.#wantsPlacement()) return;
+      const elsewhere = this.#endpoint === null || !sameEndpoint(this.#endpointOf(ticket), this.#endpoint);
+      // Refused by this node and the API still names it: its placement is being renewed; retry shortly.
+      if (elsewhere || refused) {
+        if (!elsewhere) await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+        this.#moveTo(ticket);
+      }
+    } catch {
+      // No token now (API unreachable, no live node): the next check tries again.
+    } finally {
+      this.#placementCheck = false;
+    }
+  }
+
+  #wantsPlacement(): boolean {
+    return !this.#closed && !this.#connected();
+  }
+
+  /** Drops the socket to the old node and joins anew on the node `ticket` names; the admission comes with the token. */
+  #moveTo(ticket: RoomTicket): void {
+    if (this.#closed) return;
+    const old = this.#socket;
+    this.#socket = null;
+    if (old !== null) {
+      old.removeAllListeners();
+      old.disconnect();
+    }
+    this.#teardownMedia();
+    this.#update({ phase: 'reconnecting', network: 'offline', reconnects: this.#state.reconnects + 1 });
+    this.#disconnectedSince = Date.now();
+    this.#open(ticket);
+  }
+
+  #startTimers(): void {
     window.addEventListener('online', this.#onOnline);
     this.#networkTimer = setInterval(() => {
       void this.#sampleNetwork();
@@ -734,6 +849,7 @@ export class RoomConnection {
     if (this.#networkTimer !== null) clearInterval(this.#networkTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
     if (this.#stallTimer !== null) clearInterval(this.#stallTimer);
+    if (this.#placementTimer !== null) clearInterval(this.#placementTimer);
     this.#teardownMedia();
     this.#socket?.disconnect();
     this.#e2ee.close();

@@ -7,14 +7,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { recordAudit } from '../../../api/src/audit/auditWriter.js';
 import { withTenant } from '../../../api/src/db/tenantTransaction.js';
-import { createUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { createUser, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { ensureProviderProfile } from '../../../api/test/clinical/clinicalFixtures.js';
 import { asOwner } from '../../../api/test/testDatabase.js';
 import { launchBrowser } from '../browser.js';
+import { signIn } from './pageSteps.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
@@ -23,18 +24,6 @@ jest.setTimeout(300_000);
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-
-async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
-  await page.getByLabel('Practice').fill(practiceSlug);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
 
 describe('audit views in the browser', () => {
   let stack: Stack;

@@ -6,11 +6,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { launchBrowser } from '../browser.js';
+import { signIn } from './pageSteps.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
@@ -20,18 +21,6 @@ const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const REASON = 'Covering the on-call line: patient phoned about swelling after treatment';
-
-async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
-  await page.getByLabel('Practice').fill(practiceSlug);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
 
 describe('break-glass review in the compliance console', () => {
   let stack: Stack;

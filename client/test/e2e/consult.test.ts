@@ -12,6 +12,7 @@ import { bearer, createUser, loginAs, loginUser, nextTotpCode, seedPractice } fr
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
 import { launchBrowser } from '../browser.js';
+import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
@@ -21,18 +22,9 @@ const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 /** iPhone 12-class viewport: the patient runs the whole flow phone-sized. */
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
-const MEDIA_TIMEOUT_MS = 90_000;
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** Keeps each page's console errors so a failure shows what the app reported. */
-function recordConsole(page: Page, name: string, lines: string[]): void {
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') lines.push(`[${name}] ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => lines.push(`[${name}] pageerror: ${error.message}`));
 }
 
 /** On failure: a screenshot of every open page and the console log, then rethrow. */
@@ -46,18 +38,6 @@ async function withDiagnostics(pages: () => Record<string, Page | undefined>, li
     await writeFile(path.join(ARTIFACTS, 'failure-console.log'), lines.join('\n'));
     throw error;
   }
-}
-
-async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
-  await page.getByLabel('Practice').fill(practiceSlug);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 /** The same sign-in with the keyboard only: Tab through labelled fields, Enter submits. */
@@ -77,35 +57,6 @@ async function signInWithKeyboard(page: Page, practiceSlug: string, user: TestUs
     await page.keyboard.press('Enter');
   }
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
-
-/** Waits until the remote <video> has decoded frames (requestVideoFrameCallback fired). */
-async function waitForDecodedRemoteVideo(page: Page): Promise<number> {
-  await page.waitForFunction(
-    () => {
-      const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
-      return video !== null && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 10;
-    },
-    undefined,
-    { timeout: MEDIA_TIMEOUT_MS },
-  );
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
-        if (video === null) {
-          resolve(0);
-          return;
-        }
-        let frames = 0;
-        const onFrame = (): void => {
-          frames += 1;
-          if (frames >= 5) resolve(video.getVideoPlaybackQuality().totalVideoFrames);
-          else video.requestVideoFrameCallback(onFrame);
-        };
-        video.requestVideoFrameCallback(onFrame);
-      }),
-  );
 }
 
 async function sas(page: Page): Promise<string> {

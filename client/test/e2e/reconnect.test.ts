@@ -11,8 +11,8 @@ import request from 'supertest';
 import { bearer, createUser, loginAs, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
-import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
 import { launchBrowser } from '../browser.js';
+import { signIn } from './pageSteps.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 import { PROXY_ADDRESS, UdpDropProxy } from './udpDropProxy.js';
@@ -25,18 +25,6 @@ const DROPS = 5;
 const DROP_MS = 6000;
 /** A small private port range so the proxy can mirror every port (random base: parallel runs). */
 const RTC_PORTS = 24;
-
-async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
-  await page.getByLabel('Practice').fill(practiceSlug);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(totpCodeAt(user.totpSecret));
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
 
 /**
  * Resolves with Date.now() at the next remote video frame the page presents (polled every

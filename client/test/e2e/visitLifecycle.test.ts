@@ -11,11 +11,12 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginAs, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginAs, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { LoggedIn, TestUser } from '../../../api/test/fixtures/identity.js';
 import { auditActionsFor, ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
 import { asOwner } from '../../../api/test/testDatabase.js';
 import { CHROMIUM_PATH } from '../browser.js';
+import { signIn } from './pageSteps.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
@@ -95,18 +96,6 @@ async function tracksOf(page: Page): Promise<TrackSummary[]> {
 async function liveLocal(page: Page, kind: 'audio' | 'video'): Promise<TrackSummary[]> {
   // Local fake-device tracks carry a device label; remote ones from the SFU have none that matches.
   return (await tracksOf(page)).filter((track) => track.kind === kind && track.readyState === 'live' && /fake|Fake|default/i.test(track.label));
-}
-
-async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
-  await page.getByLabel('Practice').fill(practiceSlug);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (user.totpSecret !== null) {
-    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 async function waitForDecodedRemoteVideo(page: Page): Promise<void> {

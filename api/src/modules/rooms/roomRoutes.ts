@@ -85,7 +85,7 @@ export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): Rout
       body: admissionCheckRequestSchema,
       handle: async ({ body, context }) => {
         const decision = await decideAdmission(dataSource, context, body);
-        if (decision.allowed) waitingRoom.admitted(body.practiceId, body.appointmentId, body.patientUserId);
+        if (decision.allowed) await waitingRoom.admitted(body.practiceId, body.appointmentId, body.patientUserId);
         return { body: decision };
       },
     }),
@@ -97,7 +97,7 @@ export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): Rout
       body: sfuRoomEventSchema,
       handle: async ({ body, context }) => {
         await recordSfuRoomEvent(dataSource, context, body);
-        waitingRoom.observe(body);
+        await waitingRoom.observe(body);
         return { status: 204 };
       },
     }),

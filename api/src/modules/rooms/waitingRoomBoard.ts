@@ -11,20 +11,22 @@ export interface WaitingEntry {
 /**
  * Who is waiting in which visit room, fed by the SFU's room events (POST
  * /internal/sfu/room-events) and admission decisions. An interface so the source can be
- * swapped: this process's memory now; a Redis-backed board when several API instances
- * must share it (they would publish what they observe and read the shared set).
+ * swapped: this process's memory (one API instance), or Redis when several API instances
+ * share it (redisWaitingRoomBoard.ts).
  */
 export interface WaitingRoomBoard {
   /** A room event the SFU reported (after it was audited). */
-  observe: (event: SfuRoomEvent) => void;
+  observe: (event: SfuRoomEvent) => Promise<void>;
   /** The API admitted the patient of a visit: they are no longer waiting. */
-  admitted: (practiceId: string, appointmentId: string, patientUserId: string) => void;
+  admitted: (practiceId: string, appointmentId: string, patientUserId: string) => Promise<void>;
   /** Everyone waiting in a practice's rooms, longest wait first. */
-  waiting: (practiceId: string) => WaitingEntry[];
+  waiting: (practiceId: string) => Promise<WaitingEntry[]>;
+  /** Releases connections (shutdown). */
+  close: () => Promise<void>;
 }
 
 /** How long a never-admitted, never-left entry survives (a lost leave event must not alert forever). */
-const STALE_AFTER_MS = 2 * 3_600_000;
+export const STALE_AFTER_MS = 2 * 3_600_000;
 
 /** The waiting board in this process's memory (single API instance). */
 export class InMemoryWaitingRoomBoard implements WaitingRoomBoard {
@@ -32,8 +34,8 @@ export class InMemoryWaitingRoomBoard implements WaitingRoomBoard {
   /** Patients admitted to a room: a rejoin after a drop goes straight back in, not to the waiting room. */
   readonly #admitted = new Set<string>();
 
-  observe(event: SfuRoomEvent): void {
-    if (event.role !== 'patient') return;
+  observe(event: SfuRoomEvent): Promise<void> {
+    if (event.role !== 'patient') return Promise.resolve();
     const key = `${event.appointmentId}:${event.userId}`;
     if (event.type === 'room.join' && !this.#admitted.has(key)) {
       this.#entries.set(key, {
@@ -45,21 +47,27 @@ export class InMemoryWaitingRoomBoard implements WaitingRoomBoard {
     } else if (event.type === 'room.leave') {
       this.#entries.delete(key);
     }
+    return Promise.resolve();
   }
 
-  admitted(_practiceId: string, appointmentId: string, patientUserId: string): void {
+  admitted(_practiceId: string, appointmentId: string, patientUserId: string): Promise<void> {
     const key = `${appointmentId}:${patientUserId}`;
     this.#entries.delete(key);
     this.#admitted.add(key);
+    return Promise.resolve();
   }
 
-  waiting(practiceId: string): WaitingEntry[] {
+  waiting(practiceId: string): Promise<WaitingEntry[]> {
     const cutoff = Date.now() - STALE_AFTER_MS;
     for (const [key, entry] of this.#entries) {
       if (Date.parse(entry.waitingSince) < cutoff) this.#entries.delete(key);
     }
-    return [...this.#entries.values()]
-      .filter((entry) => entry.practiceId === practiceId)
-      .sort((a, b) => a.waitingSince.localeCompare(b.waitingSince));
+    return Promise.resolve(
+      [...this.#entries.values()].filter((entry) => entry.practiceId === practiceId).sort((a, b) => a.waitingSince.localeCompare(b.waitingSince)),
+    );
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -33,7 +33,7 @@ interface AlertRow {
  */
 export async function listWaitingPatients(dataSource: DataSource, context: RequestContext, board: WaitingRoomBoard): Promise<WaitingPatientAlert[]> {
   const caller = callerOf(context);
-  const entries = board.waiting(caller.practiceId);
+  const entries = await board.waiting(caller.practiceId);
   if (entries.length === 0) return [];
   return auditedAccess(
     dataSource,
