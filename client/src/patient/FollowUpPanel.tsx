@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, download, sessionUser, uploadBytes } from '../api/http.js';
 import type { Appointment, PhotoMeta, VisitPhotos } from '../api/types.js';
-import { ErrorMessage, Section, Select, useAction, useAsync } from '../ui/components.js';
+import { ErrorMessage, Section, Select, TextArea, useAction, useAsync } from '../ui/components.js';
 
 /** Loads a photo through the API (it is decrypted server-side) as an object URL. */
 export function usePhotoUrl(photoId: string | null): string | null {
@@ -115,6 +115,7 @@ function Questionnaire({ appointment }: { appointment: Appointment }) {
   const [swelling, setSwelling] = useState('none');
   const [bruising, setBruising] = useState('none');
   const [flags, setFlags] = useState({ asymmetry: false, infectionSigns: false, visionOrSkinColourChanges: false });
+  const [comments, setComments] = useState('');
   const [done, setDone] = useState<boolean | null>(null);
   const submit = useAction(async () => {
     const result = await api<{ needsUrgentReview: boolean }>('POST', `/v1/appointments/${appointment.id}/questionnaire`, {
@@ -122,6 +123,7 @@ function Questionnaire({ appointment }: { appointment: Appointment }) {
       swelling,
       bruising,
       ...flags,
+      comments: comments.trim(),
     });
     setDone(result.needsUrgentReview);
   });
@@ -163,6 +165,8 @@ function Questionnaire({ appointment }: { appointment: Appointment }) {
             </label>
           ))}
         </fieldset>
+        {/* Free text the structured answers cannot hold (the API keeps up to 2,000 characters). */}
+        <TextArea label="Anything else your provider should know (optional)" value={comments} onChange={setComments} rows={3} />
         <ErrorMessage error={submit.error} />
         <button type="submit" disabled={submit.busy}>
           Send answers

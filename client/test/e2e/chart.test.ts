@@ -2,8 +2,9 @@
  * The chart end to end in real Chromium through the real API and built client (issue 9,
  * "Done means", chart part): the patient answers the intake before a Good Faith Exam, the
  * injector records an in-person treatment with lot and face-map sites and books the
- * follow-up from it; the follow-up's photo and questionnaire (sent by the patient through
- * the API) appear on the injector's patient chart; the injector files an adverse event; the
+ * follow-up from it; the patient joins that follow-up in the browser (consent, location,
+ * device check, admitted by the injector), answers the symptom questions and takes the
+ * progress photo in the room, and both appear on the injector's patient chart; the injector files an adverse event; the
  * medical director co-signs a sampled chart, closes the adverse event and sets exam
  * validity; a referral the injector proposes is shared once the patient agrees. Screenshots of each screen, desktop 1280x800 and phone 390x844, land in
  * client/test-artifacts/chart-*.png.
@@ -15,10 +16,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { clearForService } from '../../../api/test/chart/chartFixtures.js';
 import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
-import { bearer, createUser, loginAs, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginAs, loginUser, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { LoggedIn, TestUser } from '../../../api/test/fixtures/identity.js';
 import { asOwner } from '../../../api/test/testDatabase.js';
 import { launchBrowser } from '../browser.js';
+import { MEDIA_TIMEOUT_MS, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
@@ -59,18 +61,13 @@ function png(shade: number): Buffer {
   ]);
 }
 
-async function signIn(page: Page, practiceSlug: string, user: TestUser): Promise<void> {
-  await page.getByLabel('Practice').fill(practiceSlug);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (user.totpSecret !== null) {
-    // A step the API has not seen for this user (it refuses replays of the fixture's logins).
-    await page.getByLabel('Authentication code').fill(await nextTotpCode(user));
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+/** A calendar date (YYYY-MM-DD) as a clock in `timeZone` shows it. */
+function dayIn(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
+
+/** The patient's zone on the fixture appointments (clinicalFixtures.insertAppointment). */
+const PATIENT_ZONE = 'America/New_York';
 
 describe('the chart end to end in Chromium', () => {
   let stack: Stack;
@@ -110,7 +107,9 @@ describe('the chart end to end in Chromium', () => {
     await request(app)
       .put(`/v1/providers/${injector.id}/availability`)
       .set('authorization', bearer(seeder))
-      .send({ rules: [1, 2, 3, 4, 5, 6, 7].map((isoWeekday) => ({ isoWeekday, startTime: '09:00', endTime: '17:00' })) })
+      // All day, every day: the follow-up is booked into the next free time so the patient can
+      // join its room now, whatever hour the test runs.
+      .send({ rules: [1, 2, 3, 4, 5, 6, 7].map((isoWeekday) => ({ isoWeekday, startTime: '00:00', endTime: '23:59' })) })
       .expect(200);
     const consent = await request(app)
       .post('/v1/consent-documents')
@@ -247,8 +246,10 @@ describe('the chart end to end in Chromium', () => {
       expect(await summary.innerText()).toContain('C3709C3');
       expect(await page.locator('.face-svg circle.site').count()).toBe(3);
 
-      // Book the follow-up from the record: the first free time of the default day.
+      // Book the follow-up from the record: the first free time of the day starting in half an
+      // hour (the room opens 30 minutes before the start, so the patient can join it in this test).
       await page.getByRole('heading', { name: 'Book the follow-up visit' }).waitFor();
+      await page.getByLabel('Day').fill(dayIn(new Date(Date.now() + 30 * 60_000), PATIENT_ZONE));
       const slot = page.getByRole('list', { name: 'Free times' }).getByRole('button').first();
       await slot.waitFor();
       await shots(page, '05-injector-treatment-recorded');
@@ -259,33 +260,76 @@ describe('the chart end to end in Chromium', () => {
     });
   });
 
-  it('the follow-up photo and answers appear on the injector’s patient chart, where the injector files an adverse event', async () => {
+  it('the patient joins the follow-up, answers and takes the photo in the room; both appear on the injector’s patient chart, where the injector files an adverse event', async () => {
     await diagnosed(async () => {
       const app = request(stack.test.api.app);
       const treatment = await app.get(`/v1/appointments/${treatmentVisit}/treatment`).set('authorization', bearer(injectorSession));
       const followUpId = (treatment.body as { treatment: { followUps: { appointmentId: string }[] } }).treatment.followUps[0]?.appointmentId ?? '';
       expect(followUpId).not.toBe('');
-      // The patient's side of the follow-up (their room screens belong to the visit work).
+      const followUp = await app.get(`/v1/appointments/${followUpId}`).set('authorization', bearer(injectorSession)).expect(200);
+      // Inside the room window: the room opens 30 minutes before the start.
+      expect(Date.parse((followUp.body as { startsAt: string }).startsAt) - Date.now()).toBeLessThan(30 * 60_000);
+      // The treatment's before photo (taken at the clinic): the follow-up room lays it over the camera as a pose guide.
       await app
         .post(`/v1/appointments/${treatmentVisit}/photos?phase=before`)
         .set('authorization', bearer(patientSession))
         .set('content-type', 'image/png')
         .send(png(90))
         .expect(201);
-      await app
-        .post(`/v1/appointments/${followUpId}/photos?phase=follow_up`)
-        .set('authorization', bearer(patientSession))
-        .set('content-type', 'image/png')
-        .send(png(200))
-        .expect(201);
-      await app
-        .post(`/v1/appointments/${followUpId}/questionnaire`)
-        .set('authorization', bearer(patientSession))
-        .send({ painScore: 2, swelling: 'mild', bruising: 'none', asymmetry: true, infectionSigns: false, visionOrSkinColourChanges: false, comments: 'Left brow a bit higher' })
-        .expect(201);
 
       const page = pages.injector;
-      if (page === undefined) throw new Error('injector page missing');
+      const patientPage = pages.patient;
+      if (page === undefined || patientPage === undefined) throw new Error('injector or patient page missing');
+      const treatmentUrl = page.url();
+
+      // The patient joins the follow-up from their visits, signs consent if asked, confirms
+      // where they are and checks their camera, then waits to be admitted.
+      await patientPage.goto(`${stack.patientClientUrl}/`);
+      const joinLink = patientPage.locator(`a[href="/visit/${followUpId}"]`);
+      await joinLink.waitFor();
+      await joinLink.click();
+      const signName = patientPage.getByLabel('Type your full name to sign');
+      const alreadySigned = patientPage.getByText('You have signed the current telehealth consent.');
+      await signName.or(alreadySigned).first().waitFor();
+      if (await signName.isVisible()) {
+        await signName.fill('Pat Patient');
+        await patientPage.getByRole('button', { name: 'Sign and continue' }).click();
+      } else {
+        await patientPage.getByRole('button', { name: 'Continue' }).click();
+      }
+      await patientPage.getByLabel('Your current state').selectOption('CT');
+      await patientPage.getByRole('button', { name: 'Confirm location' }).click();
+      await patientPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      await patientPage.getByRole('button', { name: 'Continue' }).click();
+      await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+
+      await page.goto(`${stack.clientUrl}/visit/${followUpId}`);
+      await page.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
+      await waitForDecodedRemoteVideo(patientPage);
+
+      // In the room: the symptom questions, then the progress photo from the live camera.
+      await patientPage.getByLabel('Pain (0 none – 10 worst)').selectOption('2');
+      await patientPage.getByLabel('Swelling').selectOption('mild');
+      await patientPage.getByLabel('Bruising').selectOption('none');
+      await patientPage.getByLabel('Uneven result (asymmetry)').check();
+      await patientPage.getByLabel('Anything else your provider should know (optional)').fill('Left brow a bit higher');
+      await shots(patientPage, '07a-patient-follow-up-questions');
+      await patientPage.getByRole('button', { name: 'Send answers' }).click();
+      await patientPage.getByText('Thank you, your answers were sent.').waitFor();
+      await patientPage.waitForFunction(() => {
+        const camera = document.querySelector<HTMLVideoElement>('[data-testid=ghost-frame] video');
+        const ghost = document.querySelector<HTMLImageElement>('[data-testid=ghost]');
+        return camera !== null && camera.videoWidth > 0 && ghost !== null && ghost.complete && ghost.naturalWidth > 0;
+      }, undefined, { timeout: MEDIA_TIMEOUT_MS });
+      await patientPage.getByRole('button', { name: 'Take and upload photo' }).click();
+      await patientPage.getByText('Uploaded 1 photo.', { exact: false }).waitFor();
+      await shots(patientPage, '07b-patient-follow-up-photo');
+      await patientPage.getByRole('button', { name: 'Leave visit' }).click();
+      await page.getByRole('button', { name: 'End visit' }).click();
+
+      await page.goto(treatmentUrl);
       await page.getByRole('link', { name: 'Open patient chart' }).click();
       await page.getByRole('heading', { name: 'Pat Patient' }).waitFor();
       const answers = page.getByTestId('questionnaire-answers');
@@ -328,6 +372,7 @@ describe('the chart end to end in Chromium', () => {
     await diagnosed(async () => {
       const page = pages.patient;
       if (page === undefined) throw new Error('patient page missing');
+      await page.goto(`${stack.patientClientUrl}/`);
       await page.getByRole('link', { name: 'My visits' }).click();
       const referral = page.getByTestId('referral');
       await referral.waitFor();
