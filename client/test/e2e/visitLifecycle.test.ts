@@ -109,6 +109,14 @@ async function waitForDecodedRemoteVideo(page: Page): Promise<void> {
   );
 }
 
+/** The id of the video track the remote tile plays now (null without one). */
+async function remoteVideoTrackId(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+    return (video?.srcObject as MediaStream | null | undefined)?.getVideoTracks()[0]?.id ?? null;
+  });
+}
+
 /** Waits until the remote video presents new frames now (requestVideoFrameCallback fires), not only frames from before. */
 async function framesAdvance(page: Page): Promise<void> {
   await page.waitForFunction(
@@ -332,8 +340,12 @@ describe('visit lifecycle in Chromium', () => {
       await patientMessage.getByText('Saved to chart').waitFor();
 
       // Switch camera (two fake cameras): a second camera track is opened and sent instead.
-      // Only the patient's side is asserted: with Chromium's second fake camera the picture the
-      // injector receives stays black here (see the report), so it is not claimed as verified.
+      // Chromium's second fake camera (fake_device_1) is a simulated depth camera with 16-bit
+      // grey frames (Y16): a <video> shows them but WebRTC's encoder takes none (measured:
+      // outbound-rtp framesEncoded stays 0 while the preview plays), so the injector cannot see
+      // it. Only the patient's side is asserted for that camera; switching back to
+      // fake_device_0 then runs the same path (close producer, new producer with its own E2EE
+      // transform, new consumer, tile rebound) with a camera WebRTC can encode.
       const camerasBefore = (await tracksOf(patientPage)).filter((track) => track.kind === 'video').length;
       await patientPage.getByRole('button', { name: 'Switch camera' }).click();
       await patientPage.waitForFunction(
@@ -344,6 +356,31 @@ describe('visit lifecycle in Chromium', () => {
         (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.some((track) => track.kind === 'video' && track.readyState === 'live' && track.label.endsWith('1')),
       );
       await shots(patientPage, '08-patient-after-switch-camera');
+      const remoteVideoBefore = await remoteVideoTrackId(injectorPage);
+      await patientPage.getByRole('button', { name: 'Switch camera' }).click();
+      await patientPage.waitForFunction(() =>
+        (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.some((track) => track.kind === 'video' && track.readyState === 'live' && track.label.endsWith('0')),
+      );
+      // The injector's tile now plays the new producer's track, and decodes new frames from it.
+      await injectorPage.waitForFunction(
+        (before) => {
+          const video = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+          const track = (video?.srcObject as MediaStream | null | undefined)?.getVideoTracks()[0];
+          return track !== undefined && track.id !== before;
+        },
+        remoteVideoBefore,
+        { timeout: MEDIA_TIMEOUT_MS },
+      );
+      await framesAdvance(injectorPage);
+      const framesAfterSwitch = await injectorPage.evaluate(
+        () => document.querySelector<HTMLVideoElement>('[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
+      );
+      await injectorPage.waitForFunction(
+        (before) => (document.querySelector<HTMLVideoElement>('[data-testid=remote-video]')?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > before + 10,
+        framesAfterSwitch,
+        { timeout: MEDIA_TIMEOUT_MS },
+      );
+      await shots(injectorPage, '08-injector-after-switch-camera');
 
       // End visit with an outcome: the patient is told, both leave, every track stops.
       await injectorPage.getByRole('button', { name: 'End visit' }).click();
