@@ -19,19 +19,18 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, Page } from 'playwright-core';
-import request from 'supertest';
 import { ROOM_NODE_KEY_PREFIX } from '@medspa/shared-types';
 import type { ApiApp } from '../../../api/src/app.js';
 import { initApp, shutdownApp } from '../../../api/src/app.js';
 import { createLogger } from '../../../api/src/logger.js';
-import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
-import { bearer, createUser, loginAs, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { createUser } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { countRows } from '../../../api/test/scheduling/schedulingFixtures.js';
 import { startTestApi } from '../../../api/test/testApi.js';
 import type { TestApi } from '../../../api/test/testApi.js';
 import { launchBrowser } from '../browser.js';
 import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
+import { seedConsultClinic } from './consultClinic.js';
 
 jest.setTimeout(420_000);
 
@@ -257,33 +256,10 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
     haproxy = await startProcess('haproxy', HAPROXY, ['-f', configFile, '-db'], {}, null);
     await Promise.all([waitForPort(ports.patientFrontend), waitForPort(ports.injectorFrontend)]);
 
-    const practice = await seedPractice(test);
-    practiceSlug = practice.slug;
-    const seeder = await loginAs(test, practice.slug, 'admin');
-    injector = await createUser(test, practice.id, 'injector', { givenName: 'Ivy', familyName: 'Injector' });
-    patient = await createUser(test, practice.id, 'patient', { givenName: 'Pat', familyName: 'Patient' });
-    frontDesk = await createUser(test, practice.id, 'front_desk');
-    await ensureProviderProfile(test, practice.id, injector.id);
-    const app = test.api.app;
-    await request(app)
-      .post(`/v1/providers/${injector.id}/licenses`)
-      .set('authorization', bearer(seeder))
-      .send({ state: 'CT', licenseNumber: 'APRN.0002', validFrom: '2020-01-01', expiresOn: '2099-12-31' })
-      .expect(201);
-    const draft = await request(app)
-      .post('/v1/consent-documents')
-      .set('authorization', bearer(seeder))
-      .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'I agree to receive care by video. Video is end-to-end encrypted.' })
-      .expect(201);
-    await request(app).post(`/v1/consent-documents/${(draft.body as { id: string }).id}/publish`).set('authorization', bearer(seeder)).expect(200);
-    appointmentId = await insertAppointment(test, practice.id, {
-      providerId: injector.id,
-      patientId: patient.id,
-      kind: 'virtual_consult',
-      startsAt: new Date(Date.now() - 5 * 60_000),
-      minutes: 20,
-      status: 'booked',
-    });
+    const clinic = await seedConsultClinic(test, 20);
+    practiceSlug = clinic.practice.slug;
+    ({ injector, patient, appointmentId } = clinic);
+    frontDesk = await createUser(test, clinic.practice.id, 'front_desk');
     browser = await launchBrowser();
   }, 300_000);
 

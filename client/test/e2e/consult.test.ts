@@ -8,11 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { bearer, createUser, loginAs, loginUser, nextTotpCode, seedPractice } from '../../../api/test/fixtures/identity.js';
+import { bearer, createUser, loginUser, nextTotpCode } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
-import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
+import { insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
 import { launchBrowser } from '../browser.js';
 import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
+import { seedConsultClinic } from './consultClinic.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
@@ -87,37 +88,12 @@ describe('consult end to end in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startStack();
     const { test } = stack;
-    const practice = await seedPractice(test);
+    const clinic = await seedConsultClinic(test, 20);
+    const { practice } = clinic;
     practiceSlug = practice.slug;
-    const seeder = await loginAs(test, practice.slug, 'admin');
-    injector = await createUser(test, practice.id, 'injector', { givenName: 'Ivy', familyName: 'Injector' });
-    patient = await createUser(test, practice.id, 'patient', { givenName: 'Pat', familyName: 'Patient' });
+    ({ injector, patient, appointmentId } = clinic);
     compliance = await createUser(test, practice.id, 'compliance_officer');
     admin = await createUser(test, practice.id, 'admin');
-    await ensureProviderProfile(test, practice.id, injector.id);
-    const app = test.api.app;
-    await request(app)
-      .post(`/v1/providers/${injector.id}/licenses`)
-      .set('authorization', bearer(seeder))
-      .send({ state: 'CT', licenseNumber: 'APRN.0001', validFrom: '2020-01-01', expiresOn: '2099-12-31' })
-      .expect(201);
-    const draft = await request(app)
-      .post('/v1/consent-documents')
-      .set('authorization', bearer(seeder))
-      .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'I agree to receive care by video. Video is end-to-end encrypted.' })
-      .expect(201);
-    await request(app)
-      .post(`/v1/consent-documents/${(draft.body as { id: string }).id}/publish`)
-      .set('authorization', bearer(seeder))
-      .expect(200);
-    appointmentId = await insertAppointment(test, practice.id, {
-      providerId: injector.id,
-      patientId: patient.id,
-      kind: 'virtual_consult',
-      startsAt: new Date(Date.now() - 5 * 60_000),
-      minutes: 20,
-      status: 'booked',
-    });
     // A past treatment and its follow-up right after the consult (inside the admission window).
     treatmentId = await insertAppointment(test, practice.id, {
       providerId: injector.id,

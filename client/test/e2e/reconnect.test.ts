@@ -7,12 +7,10 @@
  * decoded remote frame over five 6-second drops.
  */
 import type { Browser, Page } from 'playwright-core';
-import request from 'supertest';
-import { bearer, createUser, loginAs, seedPractice } from '../../../api/test/fixtures/identity.js';
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
-import { ensureProviderProfile, insertAppointment } from '../../../api/test/clinical/clinicalFixtures.js';
 import { launchBrowser } from '../browser.js';
 import { signIn } from './pageSteps.js';
+import { seedConsultClinic } from './consultClinic.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 import { PROXY_ADDRESS, UdpDropProxy } from './udpDropProxy.js';
@@ -103,32 +101,9 @@ describe('reconnect after a network drop (Chromium, real stack)', () => {
       sfuEnv: { SFU_ANNOUNCED_ADDRESS: PROXY_ADDRESS, SFU_RTC_MIN_PORT: String(minPort), SFU_RTC_MAX_PORT: String(maxPort) },
     });
     const { test } = stack;
-    const practice = await seedPractice(test);
-    practiceSlug = practice.slug;
-    const seeder = await loginAs(test, practice.slug, 'admin');
-    injector = await createUser(test, practice.id, 'injector', { givenName: 'Ivy', familyName: 'Injector' });
-    patient = await createUser(test, practice.id, 'patient', { givenName: 'Pat', familyName: 'Patient' });
-    await ensureProviderProfile(test, practice.id, injector.id);
-    const app = test.api.app;
-    await request(app)
-      .post(`/v1/providers/${injector.id}/licenses`)
-      .set('authorization', bearer(seeder))
-      .send({ state: 'CT', licenseNumber: 'APRN.0002', validFrom: '2020-01-01', expiresOn: '2099-12-31' })
-      .expect(201);
-    const draft = await request(app)
-      .post('/v1/consent-documents')
-      .set('authorization', bearer(seeder))
-      .send({ kind: 'telehealth', title: 'Telehealth consent', body: 'I agree to receive care by video.' })
-      .expect(201);
-    await request(app).post(`/v1/consent-documents/${(draft.body as { id: string }).id}/publish`).set('authorization', bearer(seeder)).expect(200);
-    appointmentId = await insertAppointment(test, practice.id, {
-      providerId: injector.id,
-      patientId: patient.id,
-      kind: 'virtual_consult',
-      startsAt: new Date(Date.now() - 5 * 60_000),
-      minutes: 30,
-      status: 'booked',
-    });
+    const clinic = await seedConsultClinic(test, 30);
+    practiceSlug = clinic.practice.slug;
+    ({ injector, patient, appointmentId } = clinic);
     browser = await launchBrowser();
   }, 180_000);
 
