@@ -109,7 +109,7 @@ const configSchema = z.object({
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCKOUT_SECONDS: positiveInt.default(15 * 60),
   TRUST_PROXY: trustProxySchema.default(0),
-  /** Requests per minute per client IP, all routes (SPEC "rate limits"). */
+  /** Requests per minute per client IP, all routes (docs/product.md "Platform": rate limits per client address). */
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   /** Requests per minute per client IP on /v1/auth/* (slows credential stuffing). */
   AUTH_RATE_LIMIT_PER_MINUTE: positiveInt.default(30),

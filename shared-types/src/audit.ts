@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Actions recorded in the audit trail. Entity references only, never PHI content
- * (SPEC "Compliance officers"). Extend this list when a new kind of access appears.
+ * (docs/product.md "Compliance officers"). Extend this list when a new kind of access appears.
  */
 export const AUDIT_ACTIONS = [
   'auth.login',

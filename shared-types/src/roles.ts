@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Every role a user can hold inside one practice (tenant). See SPEC "Roles". */
+/** Every role a user can hold inside one practice (tenant). See docs/product.md "Roles". */
 export const ROLES = [
   'patient',
   'injector',

@@ -3,7 +3,7 @@ import { CURRENT_TENANT_SQL } from '../appRole.js';
 
 /**
  * Provider profiles (credential, specialties, home time zone) and state licenses with
- * validity dates. Booking and admission consult the licenses (SPEC "Injectors / providers").
+ * validity dates. Booking and admission consult the licenses (docs/product.md "Injectors / providers").
  */
 export class ProviderLicensure1763856500000 implements MigrationInterface {
   name = 'ProviderLicensure1763856500000';

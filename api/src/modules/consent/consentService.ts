@@ -7,7 +7,7 @@ import type { RequestContext } from '../../http/requestContext.js';
 import { documentTextSchema, labelSchema } from '../scheduling/inputSchemas.js';
 import { callerOf } from '../../kernel/index.js';
 
-/** Telehealth consent is a separate document from treatment consent (SPEC "Patients"). */
+/** Telehealth consent is a separate document from treatment consent (docs/product.md "Patients"). */
 export const CONSENT_KINDS = ['telehealth', 'treatment'] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
 export const consentKindSchema = z.enum(CONSENT_KINDS);

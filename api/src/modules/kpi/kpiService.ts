@@ -7,7 +7,7 @@ import { callerOf } from '../../kernel/index.js';
 export const KPIS = ['leads', 'appointments', 'patients_acquired'] as const;
 export type Kpi = (typeof KPIS)[number];
 
-/** Who answers for a KPI (SPEC: marketing / front desk / provider). */
+/** Who answers for a KPI (docs/product.md "Practice admin / front desk": marketing, front desk or provider). */
 export const KPI_OWNER_ROLES = ['marketing', 'front_desk', 'provider'] as const;
 export type KpiOwnerRole = (typeof KPI_OWNER_ROLES)[number];
 

@@ -9,7 +9,7 @@ import { isProviderRole, requireSelfOrStaff } from './access.js';
 import { usStateSchema } from './usStates.js';
 import { callerOf } from '../../kernel/index.js';
 
-/** Clinical credentials a medspa provider can hold (SPEC "Roles"). */
+/** Clinical credentials a medspa provider can hold (docs/product.md "Roles"). */
 export const CREDENTIALS = ['RN', 'NP', 'PA', 'MD', 'DO'] as const;
 
 export { timeZoneSchema };

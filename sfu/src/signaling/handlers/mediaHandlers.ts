@@ -66,7 +66,7 @@ export const mediaHandlers: HandlerMap<MediaEvent> = {
     const { peer, room, services } = session;
     peer.assertAdmitted();
     if (!appData.e2ee) {
-      // SPEC: E2EE is required. The SFU cannot see whether frames are encrypted, so the client
+      // E2EE is required (docs/product.md "Platform"). The SFU cannot see whether frames are encrypted, so the client
       // must declare it; the E2EE end-to-end test proves what actually reaches the server.
       throw new SignalingError('e2ee_required', 'Media must be end-to-end encrypted');
     }
