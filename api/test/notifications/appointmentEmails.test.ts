@@ -5,7 +5,7 @@ import { initApp, shutdownApp } from '../../src/app.js';
 import type { ApiApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { NOTICE_QUEUE } from '../../src/modules/notifications/appointmentNotices.js';
-import { addDays, calendarDateAt, wallTimeToInstant } from '../../src/modules/scheduling/zonedTime.js';
+import { addDays, calendarDateAt, wallTimeToInstant } from '@medspa/shared-types';
 import { bearer, loginAs } from '../fixtures/identity.js';
 import type { LoggedIn } from '../fixtures/identity.js';
 import { PROVIDER_ZONE, setUpBookablePractice } from '../scheduling/schedulingFixtures.js';

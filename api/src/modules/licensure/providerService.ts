@@ -4,7 +4,7 @@ import { recordAudit } from '../../audit/auditWriter.js';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { calendarDateSchema, labelSchema, timeZoneSchema } from '../scheduling/inputSchemas.js';
-import { calendarDateAt, formatCalendarDate } from '../scheduling/zonedTime.js';
+import { calendarDateAt, formatCalendarDate } from '@medspa/shared-types';
 import { isProviderRole, requireSelfOrStaff } from './access.js';
 import { usStateSchema } from './usStates.js';
 import { callerOf } from '../../kernel/index.js';

@@ -2,8 +2,8 @@ import { setTimeout } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import { constraintOf, isDeadlock, isExclusionViolation } from '../../db/pgErrors.js';
 import type { AppointmentKind } from './appointmentTypes.js';
-import type { LocalDisplay } from './zonedTime.js';
-import { toLocalDisplay } from './zonedTime.js';
+import type { LocalDisplay } from '@medspa/shared-types';
+import { toLocalDisplay } from '@medspa/shared-types';
 
 /**
  * The appointments store (layer rule, docs/house-rules.md): SQL on `appointments`, its

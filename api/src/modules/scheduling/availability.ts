@@ -12,7 +12,7 @@ import {
   isoWeekday,
   minutesOfDay,
   wallTimeToInstant,
-} from './zonedTime.js';
+} from '@medspa/shared-types';
 import { callerOf } from '../../kernel/index.js';
 
 /** Roles that manage any provider's hours and time off (providers manage their own). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidTimeZone, parseCalendarDate } from './zonedTime.js';
+import { isValidTimeZone, parseCalendarDate } from '@medspa/shared-types';
 
 /**
  * Input primitives shared by scheduling, licensure and consent. They reject at the edge

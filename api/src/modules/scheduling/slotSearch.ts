@@ -7,8 +7,8 @@ import { getBookableType } from './appointmentTypes.js';
 import { calendarDateSchema, timeZoneSchema } from './inputSchemas.js';
 import type { Span } from './availability.js';
 import { expandWorkingWindows, loadProviderCalendar, MAX_SEARCH_DAYS, overlapsAny } from './availability.js';
-import type { LocalDisplay } from './zonedTime.js';
-import { addDays, parseCalendarDate, toLocalDisplay, wallTimeToInstant } from './zonedTime.js';
+import type { LocalDisplay } from '@medspa/shared-types';
+import { addDays, parseCalendarDate, toLocalDisplay, wallTimeToInstant } from '@medspa/shared-types';
 
 export const slotSearchSchema = z.strictObject({
   appointmentTypeId: z.uuid(),

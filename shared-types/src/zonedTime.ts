@@ -1,7 +1,9 @@
 /**
  * Wall-clock <-> instant conversion for IANA time zones using only Intl (the tz database
- * that ships with Node). Availability is stored as wall-clock times in the provider's zone,
- * so every conversion must follow that zone's daylight-saving rules on that very date.
+ * that ships with Node and with every browser). Availability is stored as wall-clock times in
+ * the provider's zone and patients pick days in their own, so every conversion must follow
+ * that zone's daylight-saving rules on that very date. The one implementation for the API
+ * (slots, reminders, emails) and the client (the patient's local day): no zod, no DOM.
  */
 
 const MINUTE_MS = 60_000;

@@ -5,7 +5,7 @@ import {
   parseCalendarDate,
   toLocalDisplay,
   wallTimeToInstant,
-} from './zonedTime.js';
+} from '@medspa/shared-types';
 
 const at = (year: number, month: number, day: number, hour: number, minute = 0) => ({ year, month, day, hour, minute });
 
