@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { AuditAction } from '@medspa/shared-types';
 import { PROVIDER_ROLES } from '@medspa/shared-types';
 import type { EntityManager } from 'typeorm';
 import { createDataKey, loadDataKey } from '../../crypto/dataKeys.js';
 import { badRequest, conflict, forbidden, notFound } from '../../errors.js';
 import type { AuthContext, RequestContext } from '../../http/requestContext.js';
+import type { AccessSpec } from '../../kernel/index.js';
 import { auditedAccess, callerOf } from '../../kernel/index.js';
 import { recordGfeOutcomes } from '../gfe/gfeService.js';
 import type { ClinicalDeps } from '../records/clinicalAccess.js';
@@ -63,6 +65,21 @@ async function locateNote(manager: EntityManager, noteId: string): Promise<strin
     throw notFound('note_not_found', 'No such note');
   }
   return patientId;
+}
+
+/**
+ * The audited access to one note: notes are clinical records, so only the patient's care
+ * team gets past the kernel, and another practice's note is a plain 404.
+ */
+function noteAccess<T>(action: AuditAction, noteId: string): AccessSpec<T> {
+  return {
+    action,
+    entityType: 'clinical_note',
+    entityId: noteId,
+    locatePatient: (tx) => locateNote(tx, noteId),
+    careTeam: true,
+    notFoundCode: 'note_not_found',
+  };
 }
 
 async function loadNote(manager: EntityManager, noteId: string, lock = false): Promise<NoteRow> {
@@ -183,14 +200,7 @@ export async function saveDraft(deps: ClinicalDeps, context: RequestContext, inp
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.write',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.write', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
       requireAuthor(caller, note);
@@ -231,14 +241,7 @@ export async function getNote(deps: ClinicalDeps, context: RequestContext, input
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.read',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.read', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId);
       const plaintext = await readVersionPlaintext(manager, deps, note, note.current_version);
@@ -259,14 +262,7 @@ export async function getOwnSignedNote(deps: ClinicalDeps, context: RequestConte
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.read',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.read', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId);
       // The kernel already kept other patients out; drafts are not yet part of the record.
@@ -291,14 +287,7 @@ export async function listNoteVersions(
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.read',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.read', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId);
       return listVersions(manager, note.id);
@@ -317,14 +306,7 @@ export async function getNoteVersion(
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.read',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.read', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId);
       const plaintext = await readVersionPlaintext(manager, deps, note, input.version);
@@ -360,14 +342,7 @@ export async function signNote(
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.sign',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.sign', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
       requireAuthor(caller, note);
@@ -407,14 +382,7 @@ export async function addAddendum(
   return auditedAccess(
     deps.dataSource,
     context,
-    {
-      action: 'note.addendum',
-      entityType: 'clinical_note',
-      entityId: input.noteId,
-      locatePatient: (tx) => locateNote(tx, input.noteId),
-      careTeam: true,
-      notFoundCode: 'note_not_found',
-    },
+    noteAccess('note.addendum', input.noteId),
     async (manager) => {
       const note = await loadNote(manager, input.noteId, true);
       if (note.signed_at === null) {
