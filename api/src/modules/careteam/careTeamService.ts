@@ -1,6 +1,8 @@
+import type { AuditAction } from '@medspa/shared-types';
 import type { DataSource } from 'typeorm';
 import { conflict, notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
+import type { AccessSpec } from '../../kernel/index.js';
 import { BREAK_GLASS_MINUTES, auditedAccess } from '../../kernel/index.js';
 import { requirePatientInPractice } from '../records/clinicalAccess.js';
 import type { AssignmentRow } from './careTeamStore.js';
@@ -51,6 +53,23 @@ const thePatient = (patientId: string) => async (tx: Parameters<typeof requirePa
   return patientId;
 };
 
+/**
+ * An assignment change is audited against the patient (so it shows in their access
+ * history), names the assignment it made or ended, and records which provider.
+ */
+function assignmentAccess(action: AuditAction, input: { patientId: string; providerId: string }): AccessSpec<AssignmentView> {
+  return {
+    action,
+    entityType: 'patient',
+    entityId: input.patientId,
+    createdEntityType: 'care_team_assignment',
+    entityIdOf: (view) => view.id,
+    locatePatient: thePatient(input.patientId),
+    careTeam: false,
+    metadataOf: () => ({ provider_id: input.providerId }),
+  };
+}
+
 /** Puts a provider on a patient's care team (409 when already assigned). */
 export async function assignToCareTeam(
   dataSource: DataSource,
@@ -60,16 +79,7 @@ export async function assignToCareTeam(
   return auditedAccess(
     dataSource,
     context,
-    {
-      action: 'care_team.assign',
-      entityType: 'patient',
-      entityId: input.patientId,
-      createdEntityType: 'care_team_assignment',
-      entityIdOf: (view) => view.id,
-      locatePatient: thePatient(input.patientId),
-      careTeam: false,
-      metadataOf: () => ({ provider_id: input.providerId }),
-    },
+    assignmentAccess('care_team.assign', input),
     async (tx, { caller }) => {
       if (!(await isProviderUser(tx, input.providerId))) {
         throw notFound('provider_not_found', 'No provider with this id in the practice');
@@ -97,16 +107,7 @@ export async function removeFromCareTeam(
   return auditedAccess(
     dataSource,
     context,
-    {
-      action: 'care_team.end',
-      entityType: 'patient',
-      entityId: input.patientId,
-      createdEntityType: 'care_team_assignment',
-      entityIdOf: (view) => view.id,
-      locatePatient: thePatient(input.patientId),
-      careTeam: false,
-      metadataOf: () => ({ provider_id: input.providerId }),
-    },
+    assignmentAccess('care_team.end', input),
     async (tx, { caller }) => {
       const row = await endAssignment(tx, { patientId: input.patientId, providerId: input.providerId, endedBy: caller.userId });
       if (row === null) {
