@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { SfuRoomEvent } from '@medspa/shared-types';
 import pino from 'pino';
 import { AuditOutbox } from '../src/api/AuditOutbox.js';
@@ -114,5 +115,59 @@ describe('SFU audit outbox', () => {
     await until(() => outbox.pending === 0);
     expect([...api.written.keys()]).toEqual([whole.eventId]);
     await outbox.close();
+  });
+
+  it('keeps every owed event on disk while a restart rewrites the journal (a crash then loses none)', async () => {
+    const api = new FlakyApi();
+    const journalPath = path.join(mkdtempSync(path.join(tmpdir(), 'outbox-')), 'audit.jsonl');
+    const owed = Array.from({ length: 1000 }, () => event());
+    const acknowledged = Array.from({ length: 200 }, () => event());
+    const lines = [...acknowledged, ...owed].map((item) => JSON.stringify({ event: item }));
+    lines.push(...acknowledged.map((item) => JSON.stringify({ ack: item.eventId })));
+    writeFileSync(journalPath, `${lines.join('\n')}\n`);
+    // A watcher on another thread reads the file while open() (synchronous) rewrites it: what
+    // it sees is what a SIGKILL at that moment would leave for the next start.
+    const watcher = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+      const { readFileSync } = require('node:fs');
+      const owedNow = () => {
+        const pending = new Set();
+        for (const line of readFileSync(workerData, 'utf8').split('\\n')) {
+          try {
+            const entry = JSON.parse(line);
+            if (entry.ack !== undefined) pending.delete(entry.ack); else pending.add(entry.event.eventId);
+          } catch {}
+        }
+        return pending.size;
+      };
+      let least = owedNow();
+      let reads = 1;
+      let stop = false;
+      parentPort.on('message', () => { stop = true; });
+      parentPort.postMessage('watching');
+      const loop = () => {
+        least = Math.min(least, owedNow());
+        reads += 1;
+        if (stop) parentPort.postMessage({ least, reads }); else setImmediate(loop);
+      };
+      loop();`,
+      { eval: true, workerData: journalPath },
+    );
+    await new Promise((resolve) => watcher.once('message', resolve));
+    const outbox = AuditOutbox.open(api, logger, { journalPath });
+    try {
+      const seen = new Promise<{ least: number; reads: number }>((resolve) => watcher.once('message', resolve));
+      watcher.postMessage('stop');
+      const { least } = await seen;
+      expect(least).toBe(owed.length);
+      expect(outbox.pending).toBe(owed.length);
+      // The rewritten journal holds exactly what is owed, once each, in order.
+      const rewritten = readFileSync(journalPath, 'utf8').trim().split('\n');
+      expect(rewritten.map((line) => (JSON.parse(line) as { event: SfuRoomEvent }).event.eventId)).toEqual(owed.map((item) => item.eventId));
+    } finally {
+      await watcher.terminate();
+      api.up = true;
+      await outbox.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { SfuRoomEvent } from '@medspa/shared-types';
 import { sfuRoomEventSchema } from '@medspa/shared-types';
@@ -6,7 +6,11 @@ import type { Logger } from 'pino';
 import type { ApiGateway } from './apiGateway.js';
 import { ApiRefusedError } from './apiGateway.js';
 
-/** Retry pacing while the API is unreachable: exponential, capped, forever (until close). */
+/**
+ * Retry pacing while the API is unreachable: exponential, capped, forever (until close). The
+ * cap bounds how long events wait after the API is back: at most 5 s, however long it was
+ * down (test/auditOutage.test.ts measures the drain after a 60 s outage).
+ */
 const RETRY_BASE_MS = 200;
 const RETRY_MAX_MS = 5000;
 /** How long close() keeps trying before leaving the rest in the journal for the next start. */
@@ -76,11 +80,28 @@ export class AuditOutbox {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    // Compact into a side file and rename it over the journal, so that a crash at any moment
+    // of the restart leaves either the old journal or the compacted one on disk. (Truncating
+    // the journal and appending the events again lost every event not yet re-appended.)
+    const compacted = `${options.journalPath}.compacting`;
+    const side = openSync(compacted, 'w', 0o600);
+    try {
+      writeSync(side, leftover.map((event) => `${JSON.stringify({ event } satisfies JournalLine)}\n`).join(''));
+      fdatasyncSync(side);
+    } finally {
+      closeSync(side);
+    }
+    renameSync(compacted, options.journalPath);
+    // The rename itself is durable only once the directory is synced.
+    const directory = openSync(path.dirname(options.journalPath), 'r');
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
     const fd = openSync(options.journalPath, 'a+', 0o600);
-    const outbox = new AuditOutbox(api, logger, fd, []);
-    // Rewrite the journal with only what is still owed, so it does not grow across restarts.
-    ftruncateSync(fd, 0);
-    for (const event of leftover) outbox.#enqueue(event);
+    const outbox = new AuditOutbox(api, logger, fd, leftover);
+    outbox.#kick();
     if (leftover.length > 0) logger.info({ pending: leftover.length }, 'replaying undelivered room audit events');
     return outbox;
   }
