@@ -17,6 +17,8 @@ import { openLiveChannel } from './liveChannel.js';
  * late the alert is where no WebSocket gets through, and refreshes the "waiting for" times.
  */
 const FALLBACK_POLL_MS = 60_000;
+/** How often "waiting for ..." is recomputed between fetches (local clock only, no request). */
+const CLOCK_TICK_MS = 15_000;
 
 /** Live list of waiting patients; renders nothing while nobody waits. */
 export function WaitingAlerts() {
@@ -61,6 +63,16 @@ export function WaitingAlerts() {
       closeLive();
     };
   }, []);
+  const someoneWaits = waiting.length > 0;
+  useEffect(() => {
+    if (!someoneWaits) return undefined;
+    const tick = setInterval(() => {
+      setNow(Date.now());
+    }, CLOCK_TICK_MS);
+    return () => {
+      clearInterval(tick);
+    };
+  }, [someoneWaits]);
   if (waiting.length === 0) return null;
   return (
     <section className="card waiting-alerts" aria-labelledby="waiting-alerts-title" data-testid="waiting-alerts">
