@@ -65,11 +65,14 @@ export interface LiveChannelWatch {
   connected: Promise<void>;
   /** Nudge events received so far (EVENT packets "42[\"nudge\",...]"). */
   nudges: () => number;
+  /** Successful connections so far (a reconnection after the token expired counts again). */
+  connects: () => number;
 }
 
 /** Watches the page's live channel; call it before the page opens the channel. */
 export function watchLiveChannel(page: Page, timeoutMs = 30_000): LiveChannelWatch {
   let nudges = 0;
+  let connects = 0;
   const connected = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('the live channel did not connect')); }, timeoutMs);
     page.on('websocket', (socket) => {
@@ -77,6 +80,7 @@ export function watchLiveChannel(page: Page, timeoutMs = 30_000): LiveChannelWat
       socket.on('framereceived', ({ payload }) => {
         if (typeof payload !== 'string') return;
         if (payload.startsWith('40')) {
+          connects += 1;
           clearTimeout(timer);
           resolve();
         } else if (payload.startsWith('42["nudge"')) {
@@ -85,5 +89,5 @@ export function watchLiveChannel(page: Page, timeoutMs = 30_000): LiveChannelWat
       });
     });
   });
-  return { connected, nudges: () => nudges };
+  return { connected, nudges: () => nudges, connects: () => connects };
 }
