@@ -15,6 +15,7 @@ import { mountRoutes } from './http/mountRoutes.js';
 import type { Authenticator } from './http/mountRoutes.js';
 import { perMinuteLimit } from './http/rateLimits.js';
 import type { RouteSpec } from './http/route.js';
+import type { ProxyTrust } from './http/clientAddress.js';
 import { routeRefusalAuditor } from './kernel/refusalAudit.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
@@ -24,10 +25,11 @@ import { careTeamRoutes } from './modules/careteam/careTeamRoutes.js';
 import { consentRoutes } from './modules/consent/consentRoutes.js';
 import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUpRoutes.js';
 import { healthRoutes } from './modules/health/healthRoutes.js';
-import { createAuthenticator } from './modules/identity/authenticator.js';
+import { createAuthenticator, createSessionRecheck, createTokenAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
 import { createTokenService } from './auth/tokens.js';
 import { onboardingRoutes } from './modules/identity/onboardingRoutes.js';
+import { LiveUpdates } from './modules/live/liveUpdates.js';
 import { licensureRoutes } from './modules/licensure/licensureRoutes.js';
 import { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 import { platformRoutes } from './modules/platform/platformRoutes.js';
@@ -35,7 +37,7 @@ import { clinicalRoutes } from './modules/records/clinicalRoutes.js';
 import { roomRoutes, sfuServiceRouter } from './modules/rooms/roomRoutes.js';
 import { InMemoryWaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
 import { RedisWaitingRoomBoard } from './modules/rooms/redisWaitingRoomBoard.js';
-import { waitingRoomRoutes } from './modules/rooms/waitingRoomRoutes.js';
+import { WAITING_ROOM_READERS, waitingRoomRoutes } from './modules/rooms/waitingRoomRoutes.js';
 import { appointmentRoutes } from './modules/scheduling/appointmentRoutes.js';
 import { schedulingRoutes } from './modules/scheduling/schedulingRoutes.js';
 import { visitRoutes } from './modules/scheduling/visitRoutes.js';
@@ -44,6 +46,12 @@ import type { ApiServices } from './services.js';
 export interface ApiApp {
   app: Express;
   services: ApiServices;
+  /**
+   * The live channel (socket.io). Whoever listens attaches it to the HTTP server
+   * (`live.attach(server)`, index.ts); until then it only sends (through Redis, to the other
+   * instances' connections).
+   */
+  live: LiveUpdates;
   /** Every mounted route, for the OpenAPI document and the authz matrix test. */
   routes: RouteSpec[];
 }
@@ -93,7 +101,24 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     pollingIntervalSeconds: config.JOBS_POLLING_SECONDS,
   });
   await notices.start();
-  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false }, waitingRoom };
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count or the proxies' CIDRs (never `true`): req.ip, and so audit rows, sessions,
+  // consent signatures and per-IP rate limits, is the real client (http/clientAddress.ts).
+  app.set('trust proxy', config.TRUST_PROXY);
+  const live = new LiveUpdates({
+    redisUrl: config.REDIS_URL,
+    logger,
+    sessionCheckMs: config.LIVE_SESSION_CHECK_SECONDS * 1000,
+    gate: {
+      authenticate: createTokenAuthenticator({ tokens, dataSource, config }),
+      recheck: createSessionRecheck({ tokens, dataSource, config }),
+      roles: WAITING_ROOM_READERS,
+      dataSource,
+      trust: app.get('trust proxy fn') as ProxyTrust,
+    },
+  });
+  const services: ApiServices = { config, logger, dataSource, tokens, mailer, coordination, notices, lifecycle: { shuttingDown: false }, waitingRoom, live };
 
   const authenticate: Authenticator = createAuthenticator(services);
   const routes: RouteSpec[] = [
@@ -115,11 +140,6 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   routes.push(...platformRoutes(() => routes));
   const metrics = new HttpMetrics();
 
-  const app = express();
-  app.disable('x-powered-by');
-  // A hop count or the proxies' CIDRs (never `true`): req.ip, and so audit rows, sessions,
-  // consent signatures and per-IP rate limits, is the real client (http/clientAddress.ts).
-  app.set('trust proxy', config.TRUST_PROXY);
   app.use(
     helmet({
       // The API only serves JSON and downloads: nothing may execute, embed or frame it.
@@ -154,12 +174,13 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   });
   app.use(createErrorHandler(logger));
 
-  return { app, services, routes };
+  return { app, services, routes, live };
 }
 
 /** Releases what initApp acquired. Safe to call more than once. */
-export async function shutdownApp({ services }: ApiApp): Promise<void> {
+export async function shutdownApp({ services, live }: ApiApp): Promise<void> {
   services.lifecycle.shuttingDown = true;
+  await live.close();
   await services.notices.stop();
   await services.mailer.close();
   await services.coordination.close();

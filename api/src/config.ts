@@ -148,6 +148,12 @@ const configSchema = z.object({
    * Unset = one process coordinates in memory (the single-node default).
    */
   REDIS_URL: z.url().optional(),
+  /**
+   * How often the live channel (schedule's "patient waiting" nudges) checks each open
+   * connection's session again: a sign-out, idle logoff or disabled account ends the
+   * connection within this long. The access token's expiry ends it at once.
+   */
+  LIVE_SESSION_CHECK_SECONDS: positiveInt.max(300).default(30),
   /** Outgoing mail server (smtp:// or smtps://). Required in production; unset = .eml files in MAIL_OUTBOX_DIR. */
   SMTP_URL: z.url().optional(),
   /** From address of every email the API sends. */

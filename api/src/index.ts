@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   if (migrationUrl !== undefined) await announceSetupLink(migrationUrl, config);
   const api = await initApp(config, { databaseUrl, logger });
   const server = api.app.listen(config.PORT, config.HOST);
+  api.live.attach(server);
   await once(server, 'listening');
   logger.info({ host: config.HOST, port: config.PORT }, 'api listening');
 
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    // Live WebSockets never go idle: drop them (clients reconnect elsewhere) or close() waits forever.
+    await api.live.close();
     server.closeIdleConnections();
     await closed;
     await shutdownApp(api);

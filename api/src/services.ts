@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Coordination } from './coordination/coordination.js';
 import type { Mailer } from './mail/mailer.js';
 import type { TokenService } from './auth/tokens.js';
+import type { LiveNudges } from './modules/live/liveUpdates.js';
 import type { AppointmentNotices } from './modules/notifications/appointmentNotices.js';
 import type { WaitingRoomBoard } from './modules/rooms/waitingRoomBoard.js';
 
@@ -25,4 +26,6 @@ export interface ApiServices {
   lifecycle: { shuttingDown: boolean };
   /** Who waits in which visit room (fed by SFU room events), for the schedule's live alert. */
   waitingRoom: WaitingRoomBoard;
+  /** PHI-free "fetch again" nudges to staff screens on the live channel (every API instance with Redis). */
+  live: LiveNudges;
 }

@@ -1,6 +1,7 @@
 // Serves the built client (client/dist/web) with strict security headers and proxies the API
-// (/v1, /.well-known, /health, /ready, /openapi.json) and SFU signaling (/socket.io, incl.
-// WebSocket upgrades) so the browser talks to one origin and the CSP stays `connect-src 'self'`.
+// (/v1, /.well-known, /health, /ready, /openapi.json, incl. the WebSocket upgrades of its live
+// channel /v1/live/socket.io) and SFU signaling (/socket.io, incl. WebSocket upgrades) so the
+// browser talks to one origin and the CSP stays `connect-src 'self'`.
 // Plain Node (no dependencies): used by scripts/start.mjs and the browser end-to-end test.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -22,6 +23,8 @@ const TYPES = {
 
 const API_PREFIXES = ['/v1/', '/.well-known/', '/health', '/ready', '/openapi.json'];
 const SFU_PREFIX = '/socket.io/';
+/** The API's live channel (socket.io, WebSocket only; LIVE_SOCKET_PATH in shared-types). */
+const API_LIVE_PREFIX = '/v1/live/socket.io/';
 
 /**
  * Content Security Policy (CSP Level 3): scripts, styles and workers only from this origin,
@@ -172,7 +175,9 @@ export async function startClientServer({ root, apiUrl, sfuUrl, host = '127.0.0.
     else res.writeHead(405, SECURITY_HEADERS).end();
   });
   server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').startsWith(SFU_PREFIX)) proxyUpgrade(req, socket, head, sfu);
+    const url = req.url ?? '';
+    if (url.startsWith(SFU_PREFIX)) proxyUpgrade(req, socket, head, sfu);
+    else if (url.startsWith(API_LIVE_PREFIX)) proxyUpgrade(req, socket, head, api);
     else socket.destroy();
   });
   await new Promise((resolve) => server.listen(port, host, resolve));

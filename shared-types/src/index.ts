@@ -6,3 +6,4 @@ export * from './sfuCluster.js';
 export * from './timeZones.js';
 export * from './visit.js';
 export * from './zonedTime.js';
+export * from './live.js';

@@ -30,7 +30,7 @@ export const TOKEN_AUDIENCES = {
 export type TokenAudience = (typeof TOKEN_AUDIENCES)[keyof typeof TOKEN_AUDIENCES];
 
 /** Tolerated clock difference between signer and verifier when checking exp/nbf/iat. */
-const CLOCK_TOLERANCE_SECONDS = 5;
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface SignOptions {
   audience: TokenAudience;

@@ -59,6 +59,15 @@ export function sessionUser(): SessionUser | null {
   return currentUser;
 }
 
+/**
+ * The access token held now (null when signed out), for connections that cannot go through
+ * `api()`: the live channel's socket.io handshake. It may have expired; a refusal with
+ * `token_expired` is the caller's cue to `refreshSession()`.
+ */
+export function currentAccessToken(): string | null {
+  return accessToken;
+}
+
 /** Subscribes to sign-in / sign-out; returns the unsubscribe function. */
 export function onSessionChange(listener: Listener): () => void {
   listeners.add(listener);

@@ -4,7 +4,8 @@
  * Redis. The patient and the injector each come through their own HAProxy frontend pinned to
  * a different API instance; they consult with E2EE video, then the room's SFU node is
  * SIGKILLed and both browsers get a fresh token for the other node and decode video again,
- * the patient without a second admission.
+ * the patient without a second admission. The front desk's schedule, on the other API
+ * instance than the one the SFU reports to, gets the "patient waiting" alert pushed.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -29,7 +30,7 @@ import { countRows } from '../../../api/test/scheduling/schedulingFixtures.js';
 import { startTestApi } from '../../../api/test/testApi.js';
 import type { TestApi } from '../../../api/test/testApi.js';
 import { launchBrowser } from '../browser.js';
-import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
+import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo, watchLiveChannel } from './pageSteps.js';
 import { seedConsultClinic } from './consultClinic.js';
 
 jest.setTimeout(420_000);
@@ -202,6 +203,7 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
     second = await initApp(test.config, { databaseUrl: test.database.runtimeUrl, logger: createLogger({ level: 'warn' }) });
     for (const app of [test.api, second]) {
       const server = createServer(app.app);
+      app.live.attach(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       servers.push(server);
     }
@@ -269,6 +271,7 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
     if (haproxy !== undefined) await stopProcess(haproxy);
     if (client !== undefined) await stopProcess(client);
     await Promise.all([...sfus.values()].map((child) => stopProcess(child)));
+    for (const app of [test.api, second]) await app.live.close();
     for (const server of servers) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
@@ -293,6 +296,15 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
       await injectorPage.getByRole('button', { name: 'Continue' }).click({ timeout: MEDIA_TIMEOUT_MS });
       await injectorPage.getByText('Nobody is waiting.').waitFor({ timeout: MEDIA_TIMEOUT_MS });
 
+      // The front desk's schedule is open (through the injector's frontend, so on the second
+      // API instance) before the patient arrives: the alert must be pushed, not polled.
+      const schedulePage = await injectorContext.newPage();
+      pages.schedule = schedulePage;
+      const live = watchLiveChannel(schedulePage);
+      await schedulePage.goto(`http://127.0.0.1:${ports.injectorFrontend}`);
+      await signIn(schedulePage, practiceSlug, frontDesk);
+      await live.connected;
+
       const patientPage = await patientContext.newPage();
       pages.patient = patientPage;
       recordConsole(patientPage, 'patient', lines);
@@ -306,14 +318,14 @@ describeCluster('consult through HAProxy, two API instances and two SFU nodes on
       await patientPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await patientPage.getByRole('button', { name: 'Continue' }).click();
       await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
+      const waitingAt = Date.now();
 
-      // The SFU reported the join to the first API instance; the front desk's schedule (polling
-      // the second instance through the injector's frontend) shows the live alert anyway.
-      const schedulePage = await injectorContext.newPage();
-      pages.schedule = schedulePage;
-      await schedulePage.goto(`http://127.0.0.1:${ports.injectorFrontend}`);
-      await signIn(schedulePage, practiceSlug, frontDesk);
-      await schedulePage.getByTestId('waiting-alert').filter({ hasText: 'Pat Patient' }).filter({ hasText: 'Virtual consult' }).waitFor({ timeout: 60_000 });
+      // The SFU reported the join to the first API instance; the schedule's live connection is
+      // on the second, and the Redis adapter carries the nudge across. Its fallback poll runs
+      // every 60 s, so an alert within 3 s was pushed.
+      await schedulePage.getByTestId('waiting-alert').filter({ hasText: 'Pat Patient' }).filter({ hasText: 'Virtual consult' }).waitFor({ timeout: 3000 });
+      process.stdout.write(`cluster: waiting alert shown ${String(Date.now() - waitingAt)} ms after the patient entered the waiting room\n`);
+      expect(live.nudges()).toBeGreaterThanOrEqual(1);
       await schedulePage.screenshot({ path: path.join(ARTIFACTS, 'cluster-schedule-waiting-alert.png'), fullPage: true });
       await schedulePage.close();
       delete pages.schedule;

@@ -58,3 +58,36 @@ export async function waitForDecodedRemoteVideo(page: Page): Promise<number> {
       }),
   );
 }
+
+/** What a page's live channel (the API's socket.io on /v1/live/socket.io) did, seen on the wire. */
+export interface LiveChannelWatch {
+  /** Resolves once connected: socket.io's CONNECT packet ("40", socket.io protocol v5) came back. */
+  connected: Promise<void>;
+  /** Nudge events received so far (EVENT packets "42[\"nudge\",...]"). */
+  nudges: () => number;
+  /** Successful connections so far (a reconnection after the token expired counts again). */
+  connects: () => number;
+}
+
+/** Watches the page's live channel; call it before the page opens the channel. */
+export function watchLiveChannel(page: Page, timeoutMs = 30_000): LiveChannelWatch {
+  let nudges = 0;
+  let connects = 0;
+  const connected = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error('the live channel did not connect')); }, timeoutMs);
+    page.on('websocket', (socket) => {
+      if (!socket.url().includes('/v1/live/socket.io/')) return;
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload !== 'string') return;
+        if (payload.startsWith('40')) {
+          connects += 1;
+          clearTimeout(timer);
+          resolve();
+        } else if (payload.startsWith('42["nudge"')) {
+          nudges += 1;
+        }
+      });
+    });
+  });
+  return { connected, nudges: () => nudges, connects: () => connects };
+}

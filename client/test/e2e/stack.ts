@@ -93,6 +93,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const test = await startTestApi({ SFU_SERVICE_PUBLIC_JWK: sfuPublicJwk, LOG_LEVEL: 'warn', ...options.apiEnv });
   const apiServer: Server = createServer(test.api.app);
+  // The live channel ("patient waiting" nudges), as index.ts attaches it.
+  test.api.live.attach(apiServer);
   await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
 
@@ -143,6 +145,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await stopProcess(patientClient);
       await stopProcess(client);
       await stopProcess(sfu);
+      await test.api.live.close();
       apiServer.closeAllConnections();
       await new Promise<void>((resolve) => apiServer.close(() => { resolve(); }));
       await test.close();

@@ -168,6 +168,18 @@ export async function useSession(
   return check;
 }
 
+/**
+ * Validates the session behind an access token without recording activity (re-checks of a
+ * long-lived connection, which is no sign that anyone is using the app).
+ */
+export async function peekSession(
+  manager: EntityManager,
+  context: RequestContext,
+  input: { practiceId: string; sessionId: string; userId: string; idleTimeoutSeconds: number },
+): Promise<SessionCheck> {
+  return (await checkSession(manager, context, input)).check;
+}
+
 export type RefreshOutcome =
   | { ok: true; userId: string; role: Role; sessionId: string; refreshToken: string }
   | { ok: false; code: SessionRefusal | 'refresh_invalid' | 'refresh_reused' };

@@ -11,6 +11,7 @@ import { assertRoomParticipant, issueRoomToken } from './roomTokenService.js';
 import { decideAdmission, recordSfuRoomEvent } from './sfuRoomService.js';
 import { loadSfuServiceKey, requireSfuService } from './sfuServiceAuth.js';
 import { issueTurnCredentials } from './turnCredentials.js';
+import { admitWaitingPatient, observeWaiting } from './waitingRoomService.js';
 import { callerOf } from '../../kernel/index.js';
 
 const appointmentParams = z.strictObject({ appointmentId: z.uuid() });
@@ -74,7 +75,7 @@ export function roomRoutes({ dataSource, tokens, config, coordination }: ApiServ
 }
 
 /** Internal endpoints the SFU calls; the paths its ApiGateway uses (sfu/src/api/apiGateway.ts). */
-export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): RouteSpec[] {
+export function sfuServiceRoutes({ dataSource, waitingRoom, live }: ApiServices): RouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -85,7 +86,7 @@ export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): Rout
       body: admissionCheckRequestSchema,
       handle: async ({ body, context }) => {
         const decision = await decideAdmission(dataSource, context, body);
-        if (decision.allowed) await waitingRoom.admitted(body.practiceId, body.appointmentId, body.patientUserId);
+        if (decision.allowed) await admitWaitingPatient(waitingRoom, live, body);
         return { body: decision };
       },
     }),
@@ -97,7 +98,7 @@ export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): Rout
       body: sfuRoomEventSchema,
       handle: async ({ body, context }) => {
         await recordSfuRoomEvent(dataSource, context, body);
-        await waitingRoom.observe(body);
+        await observeWaiting(waitingRoom, live, body);
         return { status: 204 };
       },
     }),

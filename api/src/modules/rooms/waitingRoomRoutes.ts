@@ -4,9 +4,9 @@ import type { ApiServices } from '../../services.js';
 import { listWaitingPatients } from './waitingRoomService.js';
 
 /** Staff who run the schedule and see who is waiting (patients never see others waiting). */
-const WAITING_ROOM_READERS = ['injector', 'medical_director', 'front_desk', 'admin'] as const;
+export const WAITING_ROOM_READERS = ['injector', 'medical_director', 'front_desk', 'admin'] as const;
 
-/** The live "patient waiting" alert behind the schedule screen (polled by the client). */
+/** The live "patient waiting" alert behind the schedule screen (fetched by the client on each live nudge, and on a slow poll). */
 export function waitingRoomRoutes({ dataSource, waitingRoom }: ApiServices): RouteSpec[] {
   return [
     defineRoute({

@@ -1,9 +1,10 @@
-import type { WaitingPatientAlert } from '@medspa/shared-types';
+import type { SfuRoomEvent, WaitingPatientAlert } from '@medspa/shared-types';
 import type { DataSource } from 'typeorm';
 import { recordAudit } from '../../audit/auditWriter.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { auditedAccess, callerOf } from '../../kernel/index.js';
 import { isProviderRole } from '../licensure/access.js';
+import type { LiveNudges } from '../live/liveUpdates.js';
 import type { WaitingRoomBoard } from './waitingRoomBoard.js';
 
 const VISIT_NAMES: Record<string, string> = {
@@ -77,4 +78,23 @@ export async function listWaitingPatients(dataSource: DataSource, context: Reque
       return alerts;
     },
   );
+}
+
+/**
+ * Feeds an SFU room event to the waiting board and, when a patient joined or left, nudges the
+ * practice's live schedule screens (on every API instance) to fetch the list again.
+ */
+export async function observeWaiting(board: WaitingRoomBoard, live: LiveNudges, event: SfuRoomEvent): Promise<void> {
+  await board.observe(event);
+  if (event.role === 'patient' && (event.type === 'room.join' || event.type === 'room.leave')) live.waitingChanged(event.practiceId);
+}
+
+/** The patient was admitted: off the board, and the practice's schedule screens drop the alert. */
+export async function admitWaitingPatient(
+  board: WaitingRoomBoard,
+  live: LiveNudges,
+  visit: { practiceId: string; appointmentId: string; patientUserId: string },
+): Promise<void> {
+  await board.admitted(visit.practiceId, visit.appointmentId, visit.patientUserId);
+  live.waitingChanged(visit.practiceId);
 }
