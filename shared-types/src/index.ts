@@ -5,3 +5,4 @@ export * from './signaling.js';
 export * from './sfuCluster.js';
 export * from './timeZones.js';
 export * from './visit.js';
+export * from './invitations.js';

@@ -85,7 +85,8 @@ export function sfuServiceRoutes({ dataSource, waitingRoom }: ApiServices): Rout
       body: admissionCheckRequestSchema,
       handle: async ({ body, context }) => {
         const decision = await decideAdmission(dataSource, context, body);
-        if (decision.allowed) await waitingRoom.admitted(body.practiceId, body.appointmentId, body.patientUserId);
+        // Guests are not on the staff's patient-waiting board.
+        if (decision.allowed && body.participantRole !== 'guest') await waitingRoom.admitted(body.practiceId, body.appointmentId, body.patientUserId);
         return { body: decision };
       },
     }),
