@@ -31,7 +31,8 @@ const PATIENT_FAMILY = 'Quixotefamily';
 async function e2eeKey(): Promise<{ raw: string; thumbprint: string }> {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-65).toString('base64url');
-  return { raw, thumbprint: await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }), 'sha256') };
+  const jwk = publicKey.export({ format: 'jwk' });
+  return { raw, thumbprint: await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x ?? '', y: jwk.y ?? '' }, 'sha256') };
 }
 
 const linkIn = (mail: ParsedMail): string => /https?:\/\/\S+/.exec(mail.text ?? '')?.[0] ?? '';

@@ -280,7 +280,6 @@ export async function redeemInvitation(
   e2eePublicKey: string,
 ): Promise<GuestRoomGrant> {
   const practiceId = practiceOfLink(token);
-  const thumbprint = await p256Thumbprint(e2eePublicKey);
   const decision = await withTenant(deps.dataSource, practiceId, async (tx) => {
     const { row, facts } = await resolveLink(tx, token);
     const state = linkState(row, facts, new Date());
@@ -301,12 +300,14 @@ export async function redeemInvitation(
       });
       return { kind: state } as const;
     }
+    // Checked only for a standing link, so a withdrawn one answers 410 whatever key comes with it.
+    const thumbprint = await p256Thumbprint(e2eePublicKey);
     await recordAudit(tx, practiceId, context, {
       action: 'room.token_issued',
       ...reference,
       metadata: { invitationId: row.id, relation: row.relation },
     });
-    return { kind: 'ok', row, facts } as const;
+    return { kind: 'ok', row, facts, thumbprint } as const;
   });
   switch (decision.kind) {
     case 'revoked':
@@ -318,7 +319,7 @@ export async function redeemInvitation(
     case 'ok':
       break;
   }
-  const { row, facts } = decision;
+  const { row, facts, thumbprint } = decision;
   const placement = await deps.placeRoom(facts.id);
   if (placement === null) throw new AppError(503, 'media_server_unavailable', 'No video server is available right now; try again shortly');
   const ttlSeconds = deps.config.ROOM_TOKEN_TTL_SECONDS;
