@@ -231,7 +231,9 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
       )}
       {e2ee.sas !== null && (
         <div className="sas">
-          <p id="sas-help">Read these to each other. If they differ, someone may be listening in: hang up.</p>
+          <p id="sas-help">
+            Read these to each other{e2ee.holders.length > 1 ? ' (everyone should see the same code)' : ''}. If they differ, someone may be listening in: hang up.
+          </p>
           <p className="sas-symbols" aria-describedby="sas-help" data-testid="sas" data-sas={sasText}>
             {e2ee.sas.map((symbol, index) => (
               <span key={index} className="sas-symbol">
@@ -262,7 +264,9 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
               </button>
             </p>
           )}
-          {e2ee.verified && <p data-testid="sas-verified">Verified: you both see the same code.</p>}
+          {e2ee.verified && (
+            <p data-testid="sas-verified">Verified: {e2ee.holders.length > 1 ? 'everyone here sees' : 'you both see'} the same code.</p>
+          )}
         </div>
       )}
     </div>

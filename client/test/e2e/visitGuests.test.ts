@@ -195,7 +195,7 @@ describe('visit guests end to end in Chromium', () => {
       await shots(injectorPage, '08-injector-after-withdraw');
 
       // The link no longer opens the visit, on reload or by hand.
-      await guestPage.goto(`${stack.clientUrl}/guest#${secret}`);
+      await guestPage.reload();
       await guestPage.getByTestId('invitation-problem').filter({ hasText: 'withdrawn' }).waitFor();
       await shots(guestPage, '09-guest-link-withdrawn');
       const redeem = await fetch(`${stack.apiUrl}/v1/invitations/redeem`, {
