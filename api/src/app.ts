@@ -27,6 +27,7 @@ import { PHOTO_UPLOAD_PATH, photoBodyParser } from './modules/followups/followUp
 import { healthRoutes } from './modules/health/healthRoutes.js';
 import { createAuthenticator, createSessionRecheck, createTokenAuthenticator } from './modules/identity/authenticator.js';
 import { identityRoutes } from './modules/identity/identityRoutes.js';
+import { INVITATION_LINK_PATH_PREFIX, invitationRoutes } from './modules/invitations/invitationRoutes.js';
 import { createTokenService } from './auth/tokens.js';
 import { onboardingRoutes } from './modules/identity/onboardingRoutes.js';
 import { LiveUpdates } from './modules/live/liveUpdates.js';
@@ -135,6 +136,7 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
     ...waitingRoomRoutes(services),
     ...auditRoutes(services),
     ...careTeamRoutes(services),
+    ...invitationRoutes(services),
   ];
   // The OpenAPI route describes every route, itself included, so it reads the list lazily.
   routes.push(...platformRoutes(() => routes));
@@ -160,6 +162,8 @@ export async function initApp(config: Config, options: InitOptions): Promise<Api
   app.use(metrics.middleware);
   app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
   app.use('/v1/auth', perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('auth')));
+  // Guest links are unauthenticated secrets: limited like sign-in, so they cannot be guessed at speed.
+  app.use(INVITATION_LINK_PATH_PREFIX, perMinuteLimit(config.AUTH_RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('invitations')));
   app.use(perMinuteLimit(config.RATE_LIMIT_PER_MINUTE, coordination.rateLimitStore('all')));
   app.use(PHOTO_UPLOAD_PATH, photoBodyParser());
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));

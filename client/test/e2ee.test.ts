@@ -139,11 +139,17 @@ describe('E2EE in Chromium', () => {
     expect(result.bDecryptedAfterJoin).toBeGreaterThan(0);
   });
 
-  it('rotates the sender key when a participant leaves and keeps decrypting for those who stay', async () => {
+  it('with an invited guest as third participant: one SAS for all three, names and roles everywhere; rotates when the guest leaves', async () => {
     const result = await page.evaluate(() => window.e2eeHarness.rotation());
     const [sasA, sasB, sasC] = result.sasWithThree;
     expect(sasA).toBe(sasB);
     expect(sasB).toBe(sasC);
+    expect(result.holdersWithThree).toEqual([
+      ['Bea Patient (patient)', 'Cy Interpreter (guest: interpreter, invited by Dr Ada Provider)'],
+      ['Cy Interpreter (guest: interpreter, invited by Dr Ada Provider)', 'Dr Ada Provider (provider)'],
+      ['Bea Patient (patient)', 'Dr Ada Provider (provider)'],
+    ]);
+    expect(result.refusedGuestWithoutRelation).toEqual(['malformed']);
     expect(sasA).not.toBe(result.sasBeforeJoin);
     expect(result.keyIndexAfterLeave).toBe(1);
     expect(result.keysSentToLeaverAfterLeave).toBe(0);

@@ -25,7 +25,7 @@ describe('SFU signaling: visit lifecycle', () => {
     await sfu.close();
   });
 
-  async function join(room: string, role: 'patient' | 'provider', sub = randomUUID()): Promise<ClientSocket> {
+  async function join(room: string, role: 'patient' | 'provider' | 'guest', sub = randomUUID()): Promise<ClientSocket> {
     const token = await sfu.signRoomToken({ room, sub, role, practice });
     const socket = await connect(sfu.server.url, { roomId: room, token });
     sockets.push(socket);
@@ -50,6 +50,44 @@ describe('SFU signaling: visit lifecycle', () => {
     await admitted;
     return pair;
   }
+
+  it('a guest waits like the patient, is admitted by the provider after the API checked the invitation, and is removed on withdraw', async () => {
+    const room = randomUUID();
+    const { patient, provider } = await admittedPair(room);
+    const invitationId = randomUUID();
+    const guest = await join(room, 'guest', invitationId);
+    const waitingList = next(provider, 'waitingRoom');
+    expect(await request(guest, 'join', {})).toEqual({ ok: true, data: { status: 'waiting' } });
+    const waiting = (await waitingList).waiting;
+    expect(waiting).toMatchObject([{ userId: invitationId, role: 'guest' }]);
+    const guestPeerId = waiting[0]?.peerId ?? '';
+    // Waiting: no E2EE signal reaches the guest, and it can send none.
+    expect(await request(guest, 'e2eeSignal', { to: null, signal: { kind: 'commit' } })).toMatchObject({ ok: false, error: { code: 'not_admitted' } });
+    // Neither the patient nor the guest may admit or remove anyone.
+    expect(await request(patient, 'admit', { peerId: guestPeerId })).toMatchObject({ ok: false, error: { code: 'not_provider' } });
+    expect(await request(patient, 'removeGuest', { peerId: guestPeerId })).toMatchObject({ ok: false, error: { code: 'not_provider' } });
+
+    const admitted = next(guest, 'admitted');
+    const joined = next(patient, 'peerJoined');
+    expect(await request(provider, 'admit', { peerId: guestPeerId })).toMatchObject({ ok: true });
+    expect(sfu.api.admissionRequests.at(-1)).toMatchObject({ appointmentId: room, patientUserId: invitationId, participantRole: 'guest' });
+    expect((await admitted).status).toBe('admitted');
+    expect(await joined).toMatchObject({ userId: invitationId, role: 'guest' });
+
+    // The provider may remove a guest, never the patient this way.
+    const patientPeerId = (await request(provider, 'join', {})) as { ok: true; data: { peers: { peerId: string; role: string }[] } };
+    const patientPeer = patientPeerId.data.peers.find((peer) => peer.role === 'patient')?.peerId ?? '';
+    expect(await request(provider, 'removeGuest', { peerId: patientPeer })).toMatchObject({ ok: false, error: { code: 'peer_not_found' } });
+    const removed = next(guest, 'removed');
+    const left = next(patient, 'peerLeft');
+    expect(await request(provider, 'removeGuest', { peerId: guestPeerId })).toEqual({ ok: true, data: { peerId: guestPeerId } });
+    await removed;
+    expect(await left).toEqual({ peerId: guestPeerId });
+    // A reconnect with a still-valid token waits again (the admission was forgotten) and is refused by the API.
+    sfu.api.decide = () => ({ allowed: false, reason: 'invitation_not_valid' });
+    const back = await join(room, 'guest', invitationId);
+    expect(await request(back, 'join', {})).toEqual({ ok: true, data: { status: 'waiting' } });
+  });
 
   it('tells both sides why the API refused an admission', async () => {
     sfu.api.decide = () => ({ allowed: false, reason: 'outside_visit_window' });

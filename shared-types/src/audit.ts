@@ -102,6 +102,10 @@ export const AUDIT_ACTIONS = [
   'auth.password_reset',
   'auth.recovery_codes_issued',
   'auth.recovery_code_used',
+  // Visit guests: interpreters, caregivers, supervising clinicians (issue 10).
+  'visit_invitation.create',
+  'visit_invitation.list',
+  'visit_invitation.revoke',
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -7,3 +7,4 @@ export * from './timeZones.js';
 export * from './visit.js';
 export * from './zonedTime.js';
 export * from './live.js';
+export * from './invitations.js';

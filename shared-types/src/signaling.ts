@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guestRelationSchema } from './invitations.js';
 import { sfuNodeIdSchema } from './sfuCluster.js';
 import { VISIT_END_OUTCOMES } from './visit.js';
 
@@ -11,8 +12,12 @@ import { VISIT_END_OUTCOMES } from './visit.js';
  * through as opaque JSON objects: mediasoup validates their inner structure itself.
  */
 
-/** Role inside a consult room; the API derives it from the appointment when it signs the token. */
-export const ROOM_ROLES = ['patient', 'provider'] as const;
+/**
+ * Role inside a consult room; the API derives it from the appointment when it signs the
+ * token. `guest` is someone the visit's provider invited (an interpreter, a caregiver, a
+ * supervising clinician): their token's `sub` is the invitation id, not a user id.
+ */
+export const ROOM_ROLES = ['patient', 'provider', 'guest'] as const;
 export const roomRoleSchema = z.enum(ROOM_ROLES);
 export type RoomRole = z.infer<typeof roomRoleSchema>;
 
@@ -54,6 +59,9 @@ export const e2eeCertificateClaimsSchema = z.object({
   /** Display name shown beside "holds the keys" (the SFU relays it: see docs/threat-model.md). */
   name: z.string().min(1).max(200),
   cnf: z.object({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
+  /** Guests only: why they are in the visit, and the name of the provider who invited them. */
+  relation: guestRelationSchema.optional(),
+  invitedBy: z.string().min(1).max(200).optional(),
 });
 export type E2eeCertificateClaims = z.infer<typeof e2eeCertificateClaimsSchema>;
 
@@ -100,6 +108,8 @@ export type TransportDirection = z.infer<typeof transportDirectionSchema>;
 /** Client -> server payloads. */
 export const joinRequestSchema = z.object({});
 export const admitRequestSchema = z.object({ peerId: z.uuid() });
+/** Provider only: removes an admitted or waiting guest (after the API revoked their invitation). */
+export const removeGuestRequestSchema = z.object({ peerId: z.uuid() });
 export const createTransportRequestSchema = z.object({ direction: transportDirectionSchema });
 export const connectTransportRequestSchema = z.object({ transportId: z.uuid(), dtlsParameters: opaqueObject });
 export const restartIceRequestSchema = z.object({ transportId: z.uuid() });
@@ -197,6 +207,7 @@ type Request<TPayload, TResult> = (payload: TPayload, ack: AckCallback<TResult>)
 export interface ClientToServerEvents {
   join: Request<z.infer<typeof joinRequestSchema>, JoinResult>;
   admit: Request<z.infer<typeof admitRequestSchema>, { peerId: string }>;
+  removeGuest: Request<z.infer<typeof removeGuestRequestSchema>, { peerId: string }>;
   createTransport: Request<z.infer<typeof createTransportRequestSchema>, TransportInfo>;
   connectTransport: Request<z.infer<typeof connectTransportRequestSchema>, Record<string, never>>;
   restartIce: Request<z.infer<typeof restartIceRequestSchema>, { iceParameters: Record<string, unknown> }>;
@@ -222,6 +233,7 @@ export interface ClientToServerEvents {
 export const clientRequestSchemas = {
   join: joinRequestSchema,
   admit: admitRequestSchema,
+  removeGuest: removeGuestRequestSchema,
   createTransport: createTransportRequestSchema,
   connectTransport: connectTransportRequestSchema,
   restartIce: restartIceRequestSchema,
@@ -266,6 +278,8 @@ export interface ServerToClientEvents {
   visitEnded: (payload: { outcome: (typeof VISIT_END_OUTCOMES)[number] }) => void;
   /** A sealed chat message from another admitted peer (see sealedChatSchema). */
   chat: (payload: { from: string; sealed: SealedChat }) => void;
+  /** To a guest: the provider removed them (their invitation was withdrawn); this socket is disconnected next. */
+  removed: (payload: Record<string, never>) => void;
 }
 
 /** Codes the SFU answers with; clients branch on these, never on messages. */
@@ -303,8 +317,11 @@ export const SFU_SERVICE_ISSUER = 'urn:medspa:sfu';
 export const admissionCheckRequestSchema = z.object({
   practiceId: z.uuid(),
   appointmentId: z.uuid(),
+  /** The waiting participant: the patient's user id, or a guest's invitation id. */
   patientUserId: z.uuid(),
   providerUserId: z.uuid(),
+  /** Who is waiting: the visit's patient (default) or an invited guest. */
+  participantRole: z.enum(['patient', 'guest']).optional(),
 });
 export type AdmissionCheckRequest = z.infer<typeof admissionCheckRequestSchema>;
 
@@ -316,6 +333,8 @@ export const ADMISSION_REFUSAL_REASONS = [
   'no_telehealth_consent',
   'provider_not_licensed',
   'not_appointment_participant',
+  /** A guest whose invitation was withdrawn or has expired. */
+  'invitation_not_valid',
 ] as const;
 export type AdmissionRefusalReason = (typeof ADMISSION_REFUSAL_REASONS)[number];
 export const admissionCheckResultSchema = z.discriminatedUnion('allowed', [

@@ -35,6 +35,7 @@ import { CARE_TEAM_ROUTE_SAMPLES } from '../careteam/routeSamples.js';
 import { CHART_ROUTE_SAMPLES } from '../chart/routeSamples.js';
 import { CLINICAL_ROUTE_SAMPLES } from '../clinical/routeSamples.js';
 import { IDENTITY_ROUTE_SAMPLES } from '../identity/routeSamples.js';
+import { INVITATION_ROUTE_SAMPLES } from '../rooms/routeSamples.js';
 import { SCHEDULING_ROUTE_SAMPLES } from '../scheduling/routeSamples.js';
 import type { TestApi } from '../testApi.js';
 import type { TenantFixture } from './world.js';
@@ -76,6 +77,8 @@ export const ROUTE_SAMPLES: Record<string, RouteSample> = {
   ...CHART_ROUTE_SAMPLES,
   // Onboarding (setup, invites, passwords, recovery codes): api/test/identity/routeSamples.ts.
   ...IDENTITY_ROUTE_SAMPLES,
+  // Visit guests (invite, list, withdraw, the guest's link): api/test/rooms/routeSamples.ts.
+  ...INVITATION_ROUTE_SAMPLES,
   // --- health / platform -----------------------------------------------------------------
   'GET /health': { crossTenant: 'none', ownTenantStatuses: [200] },
   'GET /ready': { crossTenant: 'none', ownTenantStatuses: [200] },

@@ -24,6 +24,7 @@ const ExamRules = lazy(() => import('../chart/ExamRules.js'));
 const AccountSettings = lazy(() => import('../account/AccountSettings.js'));
 const MyProfile = lazy(() => import('../provider/MyProfile.js'));
 const AccountLinks = lazy(() => import('../account/AccountLinks.js'));
+const GuestJoin = lazy(() => import('../guest/GuestJoin.js'));
 
 /** Automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)); the API enforces it too. */
 const IDLE_LOGOFF_MS = 15 * 60 * 1000;
@@ -153,6 +154,16 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p role="status">Loading…</p>}>
           <ProviderDisclosure slug={disclosure.slug ?? ''} />
+        </Suspense>
+      </main>
+    );
+  }
+  if (path === '/guest') {
+    // An invited guest's link: no account, the same page whether or not someone is signed in here.
+    return (
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <GuestJoin />
         </Suspense>
       </main>
     );

@@ -102,6 +102,9 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'auth.recovery_code_used': 'Signed in with a recovery code',
   'appointment.end': 'Ended a visit',
   'waiting_room.read': 'Viewed who is waiting',
+  'visit_invitation.create': 'Invited someone to a visit',
+  'visit_invitation.list': 'Viewed who is invited to a visit',
+  'visit_invitation.revoke': 'Withdrew a visit invitation',
 };
 
 /** A staff-facing label for any action code. */
@@ -144,6 +147,9 @@ const PATIENT_PHRASES: Record<string, string> = {
   'referral.consent': 'recorded your consent to a referral',
   'user.read': 'viewed your account',
   'user.update': 'changed your account',
+  'visit_invitation.create': 'invited someone to your visit',
+  'visit_invitation.list': 'viewed who is invited to your visit',
+  'visit_invitation.revoke': 'withdrew an invitation to your visit',
 };
 
 /** "viewed your consult note and viewed your photos" for a day's distinct actions. */
@@ -161,6 +167,7 @@ export const ROLE_LABELS: Record<string, string> = {
   medical_director: 'medical director',
   compliance_officer: 'compliance officer',
   patient: 'patient',
+  guest: 'invited guest',
 };
 
 export function roleLabel(role: string | null): string {

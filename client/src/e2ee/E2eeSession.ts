@@ -12,8 +12,8 @@
  * Anything that fails a check changes nothing we trust: the peer gets no key and is listed as
  * refused, which the room screen shows as a warning.
  */
-import type { RoomRole } from '@medspa/shared-types';
-import { CertificateVerifier } from './certificate.js';
+import type { GuestRelation, RoomRole } from '@medspa/shared-types';
+import { CertificateVerifier, describeOwnCertificate } from './certificate.js';
 import type { CertificateProblem, CertifiedParticipant, JwkSet } from './certificate.js';
 import {
   createIdentity,
@@ -45,6 +45,10 @@ export interface KeyHolder {
   userId: string;
   name: string;
   role: RoomRole;
+  /** Guests: why they are here (from their certificate). */
+  relation: GuestRelation | null;
+  /** Guests: who invited them (from their certificate). */
+  invitedBy: string | null;
 }
 
 /** Why a would-be key holder got no key. */
@@ -68,6 +72,8 @@ export interface E2eeState {
   keyIndex: number;
   /** Others who hold our media key, with their certified names and roles. */
   holders: KeyHolder[];
+  /** Ourselves as our certificate names us (null before the API certified this join's key). */
+  self: KeyHolder | null;
   /** Peers refused a key (no or bad certificate, key not matching, unexpected). */
   refused: RefusedPeer[];
   /** Frame counters from the worker. */
@@ -140,7 +146,8 @@ export interface E2eeSessionOptions {
   loadJwks?: () => Promise<JwkSet>;
   /**
    * Room policy on top of the certificate: whom we expect to hold keys. Default: the visit's
-   * patient and provider (the only roles the API certifies for a consult room).
+   * patient and provider, and guests the provider invited (the only roles the API certifies
+   * for a consult room; a guest certificate exists only for a standing invitation).
    */
   expects?: (participant: CertifiedParticipant) => boolean;
   /** Creates the worker; injectable for tests. */
@@ -163,7 +170,7 @@ async function fetchJwks(): Promise<JwkSet> {
   return (await response.json()) as JwkSet;
 }
 
-const EXPECTED_ROLES: readonly RoomRole[] = ['patient', 'provider'];
+const EXPECTED_ROLES: readonly RoomRole[] = ['patient', 'provider', 'guest'];
 
 /** One participant's E2EE state machine for one room session. */
 export class E2eeSession {
@@ -200,6 +207,7 @@ export class E2eeSession {
       verified: false,
       keyIndex: 0,
       holders: [],
+      self: null,
       refused: [],
       stats: { encryptedFrames: 0, decryptedFrames: 0, droppedFrames: 0, replayedFrames: 0 },
     };
@@ -244,6 +252,8 @@ export class E2eeSession {
   async setCertificate(certificate: string | null): Promise<void> {
     const join = await this.#join;
     if (join !== null) join.certificate = certificate;
+    const self = certificate === null ? null : describeOwnCertificate(certificate);
+    this.#update({ self });
   }
 
   /** Installs our first media key and sends our commitment to everyone in the room. */
@@ -435,7 +445,13 @@ export class E2eeSession {
       sas,
       // Any change of the keys behind the code voids an earlier "the codes match".
       verified: changed ? false : this.#state.verified,
-      holders: holders.map(({ participant }) => ({ userId: participant.userId, name: participant.name, role: participant.role })),
+      holders: holders.map(({ participant }) => ({
+        userId: participant.userId,
+        name: participant.name,
+        role: participant.role,
+        relation: participant.relation,
+        invitedBy: participant.invitedBy,
+      })),
       ...(holders.length === 0 && this.#started ? { status: 'waiting_for_peer' as const } : {}),
     });
   }

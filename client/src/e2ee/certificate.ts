@@ -5,7 +5,7 @@
  * against the API's JWKS, fetched from the API's own origin, never from the SFU that relays
  * them: a media server that announces a key without the API's signature gets no media key.
  */
-import type { RoomRole } from '@medspa/shared-types';
+import type { GuestRelation, RoomRole } from '@medspa/shared-types';
 import { fromBase64Url, toBase64Url } from './keyAgreement.js';
 
 /** What a verified certificate tells about a key holder. */
@@ -13,6 +13,10 @@ export interface CertifiedParticipant {
   userId: string;
   role: RoomRole;
   name: string;
+  /** Guests: why they are in the visit (interpreter, caregiver...); null for patient and provider. */
+  relation: GuestRelation | null;
+  /** Guests: the name of the provider who invited them. */
+  invitedBy: string | null;
   /** Seconds since the epoch (RFC 7519 NumericDate). */
   expiresAt: number;
 }
@@ -42,7 +46,9 @@ export interface JwkSet {
  */
 const CERTIFICATE_AUDIENCE = 'medspa-e2ee-participant';
 const CERTIFICATE_ISSUER = 'urn:medspa:api';
-const ROLES: readonly RoomRole[] = ['patient', 'provider'];
+const ROLES: readonly RoomRole[] = ['patient', 'provider', 'guest'];
+/** Same values as GUEST_RELATIONS in @medspa/shared-types (type-only import, see above). */
+const RELATIONS: readonly GuestRelation[] = ['interpreter', 'caregiver', 'family_member', 'clinician'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
@@ -53,19 +59,43 @@ interface CertificateClaims {
   name: string;
   exp: number;
   jkt: string;
+  relation: GuestRelation | null;
+  invitedBy: string | null;
 }
 
 function parseClaims(payload: unknown): CertificateClaims | null {
   if (typeof payload !== 'object' || payload === null) return null;
   const record = payload as Record<string, unknown>;
-  const { sub, room, role, name, exp, iss, aud, cnf } = record;
+  const { sub, room, role, name, exp, iss, aud, cnf, relation, invitedBy } = record;
   const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
   if (iss !== CERTIFICATE_ISSUER || aud !== CERTIFICATE_AUDIENCE) return null;
   if (typeof sub !== 'string' || !UUID.test(sub) || typeof room !== 'string' || !UUID.test(room)) return null;
   if (typeof role !== 'string' || !ROLES.includes(role as RoomRole)) return null;
   if (typeof name !== 'string' || name.length === 0 || name.length > 200 || typeof exp !== 'number') return null;
   if (typeof jkt !== 'string' || !THUMBPRINT.test(jkt)) return null;
-  return { sub, room, role: role as RoomRole, name, exp, jkt };
+  // A guest certificate must say why they are here and who invited them; others must not.
+  if (role === 'guest') {
+    if (typeof relation !== 'string' || !RELATIONS.includes(relation as GuestRelation)) return null;
+    if (typeof invitedBy !== 'string' || invitedBy.length === 0 || invitedBy.length > 200) return null;
+    return { sub, room, role, name, exp, jkt, relation: relation as GuestRelation, invitedBy };
+  }
+  return { sub, room, role: role as RoomRole, name, exp, jkt, relation: null, invitedBy: null };
+}
+
+/**
+ * Who our own certificate says we are, for the "who holds the keys" list. Not verified: it
+ * came straight from the API over HTTPS and only labels ourselves on our own screen.
+ */
+export function describeOwnCertificate(certificate: string): Omit<CertifiedParticipant, 'expiresAt'> | null {
+  const payloadPart = certificate.split('.')[1];
+  if (payloadPart === undefined) return null;
+  let claims: CertificateClaims | null;
+  try {
+    claims = parseClaims(decodeJson(payloadPart));
+  } catch {
+    return null;
+  }
+  return claims === null ? null : { userId: claims.sub, role: claims.role, name: claims.name, relation: claims.relation, invitedBy: claims.invitedBy };
 }
 
 /** ECDSA P-256 with SHA-256 = JWS "ES256" (RFC 7518 §3.4); the signature is r || s, 64 bytes. */
@@ -157,6 +187,9 @@ export class CertificateVerifier {
     if (claims.room !== this.#roomId) return { ok: false, problem: 'wrong_room' };
     if (claims.sub !== userId) return { ok: false, problem: 'wrong_user' };
     if (claims.jkt !== (await p256Thumbprint(publicKey))) return { ok: false, problem: 'key_mismatch' };
-    return { ok: true, participant: { userId: claims.sub, role: claims.role, name: claims.name, expiresAt: claims.exp } };
+    return {
+      ok: true,
+      participant: { userId: claims.sub, role: claims.role, name: claims.name, relation: claims.relation, invitedBy: claims.invitedBy, expiresAt: claims.exp },
+    };
   }
 }

@@ -17,6 +17,8 @@ import { AppLink } from '../chart/Link.js';
 import { visitName } from '../chart/labels.js';
 import { formatWhen } from '../patient/localDay.js';
 import { EndVisitControl, ProviderVisitEnded, admitErrorText, saveChatToChart } from './visitEnd.js';
+import { VisitGuests, useInvitations } from './VisitGuests.js';
+import { relationText } from '../room/roomUi.js';
 
 function Photo({ photo, label }: { photo: PhotoMeta | null; label: string }) {
   const url = usePhotoUrl(photo?.id ?? null);
@@ -60,6 +62,13 @@ function PhotoComparison({ appointment }: { appointment: Appointment }) {
 function ProviderRoom({ appointment, localStream }: { appointment: Appointment; localStream: MediaStream }) {
   const { room, state } = useRoom(appointment.id, localStream);
   const [admitError, setAdmitError] = useState<string | null>(null);
+  const guests = useInvitations(appointment.id);
+  /** Who a waiting peer is: the patient, or an invited guest by their invitation (the SFU only knows ids). */
+  const waitingName = (peer: { userId: string; role: string }): string => {
+    if (peer.role !== 'guest') return appointment.patientName ?? 'Patient';
+    const invitation = guests.invitations.find((candidate) => candidate.id === peer.userId);
+    return invitation === undefined ? 'An invited guest' : `${invitation.name} (${relationText(invitation.relation)})`;
+  };
   if (state === null) return <p role="status">Connecting…</p>;
   if (state.phase === 'ended') return <ProviderVisitEnded outcome={state.visitEnded} />;
   return (
@@ -85,9 +94,9 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
         ) : (
           <ul className="list" data-testid="waiting-list">
             {state.waiting.map((peer) => (
-              <li key={peer.peerId}>
+              <li key={peer.peerId} data-role={peer.role}>
                 <span>
-                  {appointment.patientName ?? 'Patient'} waiting since {new Date(peer.waitingSince).toLocaleTimeString()}
+                  {waitingName(peer)} waiting since {new Date(peer.waitingSince).toLocaleTimeString()}
                 </span>
                 <button
                   type="button"
@@ -130,6 +139,7 @@ function ProviderRoom({ appointment, localStream }: { appointment: Appointment; 
           </div>
         </div>
         <div className="side-panel">
+          <VisitGuests appointmentId={appointment.id} room={room} invitations={guests.invitations} error={guests.error} reload={guests.reload} />
           {appointment.kind === 'gfe' && <IntakePanel patientId={appointment.patientId} />}
           {state.phase === 'in_room' && (
             <ChatPanel

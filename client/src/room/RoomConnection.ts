@@ -359,6 +359,12 @@ export class RoomConnection {
     socket.on('replaced', () => {
       this.#update({ phase: 'ended', error: 'replaced_by_another_tab' });
     });
+    socket.on('removed', () => {
+      // A guest whose invitation was withdrawn: the server disconnects next; forget every key now.
+      this.#ending = true;
+      this.#update({ phase: 'ended', error: 'removed_by_provider' });
+      void this.close();
+    });
     socket.on('admissionRefused', ({ reason }) => {
       this.#update({ refusal: reason });
     });
@@ -774,6 +780,19 @@ export class RoomConnection {
   /** Provider only: lets a waiting patient in (the SFU asks the API about consent and licence). */
   async admit(peerId: string): Promise<void> {
     await this.#request('admit', { peerId });
+  }
+
+  /**
+   * Provider only: removes the guest whose invitation id is `guestId` (after the API
+   * withdrew the invitation), waiting or in the consult. Resolves false when they are not here.
+   */
+  async removeGuest(guestId: string): Promise<boolean> {
+    const peerId =
+      [...this.#peers.values()].find((peer) => peer.userId === guestId && peer.role === 'guest')?.peerId ??
+      this.#state.waiting.find((peer) => peer.userId === guestId && peer.role === 'guest')?.peerId;
+    if (peerId === undefined) return false;
+    await this.#request('removeGuest', { peerId });
+    return true;
   }
 
   /** The people compared the SAS: a match shows "Verified" until a key changes; both are audited. */

@@ -83,7 +83,7 @@ export function ChatPanel({ room, state, otherLabel, onSave }: ChatPanelProps) {
           {state.chat.map((message) => (
             <li key={message.id} className={message.self ? 'chat-self' : 'chat-other'} data-testid="chat-message">
               <span className="chat-meta">
-                {message.self ? 'You' : otherLabel} · {timeOf(message.at)}
+                {message.self ? 'You' : (state.e2ee.holders.find((holder) => holder.userId === message.fromUserId)?.name ?? otherLabel)} · {timeOf(message.at)}
               </span>
               <span className="chat-text">{message.text}</span>
               {onSave !== undefined && <SaveButton message={message} onSave={onSave} />}

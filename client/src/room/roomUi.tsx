@@ -33,18 +33,57 @@ export async function fetchRoomTicket(appointmentId: string, e2eePublicKey: stri
   return { token: grant.token, certificate: grant.certificate, iceServers, sfuUrl: grant.sfuUrl };
 }
 
+/** What POST /v1/invitations/redeem returns to a guest's browser. */
+interface GuestGrant {
+  token: string;
+  roomId: string;
+  participantId: string;
+  sfuUrl: string | null;
+  certificate: string;
+  turn: TurnCredentials | null;
+}
+
+/**
+ * A guest's room token: the invitation link itself is the credential (no session), redeemed
+ * anew on every (re)connection, so a withdrawn invitation fails the next one.
+ */
+export async function fetchGuestTicket(link: string, e2eePublicKey: string): Promise<RoomTicket & { participantId: string; roomId: string }> {
+  const grant = await api<GuestGrant>('POST', '/v1/invitations/redeem', { token: link, e2eePublicKey });
+  const iceServers: RTCIceServer[] =
+    grant.turn !== null && grant.turn.uris.length > 0 ? [{ urls: grant.turn.uris, username: grant.turn.username, credential: grant.turn.credential }] : [];
+  return { token: grant.token, certificate: grant.certificate, iceServers, sfuUrl: grant.sfuUrl, participantId: grant.participantId, roomId: grant.roomId };
+}
+
+/** How a guest (no session) joins: their id in the room and the link that buys room tokens. */
+export interface GuestAccess {
+  participantId: string;
+  link: string;
+}
+
 /** Connects to the room while mounted with a local stream; closes on unmount. */
-export function useRoom(appointmentId: string, localStream: MediaStream | null): { room: RoomConnection | null; state: RoomState | null } {
+export function useRoom(
+  appointmentId: string,
+  localStream: MediaStream | null,
+  guest?: GuestAccess,
+): { room: RoomConnection | null; state: RoomState | null } {
   const [room, setRoom] = useState<RoomConnection | null>(null);
+  const guestId = guest?.participantId;
+  const guestLink = guest?.link;
   useEffect(() => {
     const user = sessionUser();
-    if (localStream === null || user === null) return;
+    if (localStream === null) return;
+    const selfUserId = guestId ?? user?.id;
+    if (selfUserId === undefined) return;
     const connection = new RoomConnection({
       appointmentId,
-      selfUserId: user.id,
+      selfUserId,
       localStream,
-      fetchTicket: (e2eePublicKey) => fetchRoomTicket(appointmentId, e2eePublicKey),
-      heartbeat: () => api<undefined>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-heartbeat`),
+      fetchTicket: (e2eePublicKey) =>
+        guestLink === undefined ? fetchRoomTicket(appointmentId, e2eePublicKey) : fetchGuestTicket(guestLink, e2eePublicKey),
+      // Guests have no session that could idle out.
+      ...(guestLink === undefined
+        ? { heartbeat: () => api<undefined>('POST', `/v1/appointments/${encodeURIComponent(appointmentId)}/room-heartbeat`) }
+        : {}),
     });
     setRoom(connection);
     connection.start();
@@ -54,7 +93,7 @@ export function useRoom(appointmentId: string, localStream: MediaStream | null):
       stopStream(localStream);
       setRoom(null);
     };
-  }, [appointmentId, localStream]);
+  }, [appointmentId, localStream, guestId, guestLink]);
   const state = useSyncExternalStore(
     (listener) => room?.subscribe(listener) ?? (() => undefined),
     () => room?.state ?? null,
@@ -101,7 +140,29 @@ const E2EE_TEXT: Record<E2eeState['status'], string> = {
   unsupported: 'This browser cannot encrypt video end to end; use a current Chrome, Edge, Firefox or Safari',
 };
 
-const ROLE_TEXT: Record<KeyHolder['role'], string> = { patient: 'patient', provider: 'provider' };
+const RELATION_TEXT: Record<NonNullable<KeyHolder['relation']>, string> = {
+  interpreter: 'interpreter',
+  caregiver: 'caregiver',
+  family_member: 'family member',
+  clinician: 'supervising clinician',
+};
+
+/** "patient", "provider", or "interpreter, invited by Dr. Kim" for a guest. */
+export function holderRoleText(holder: Pick<KeyHolder, 'role' | 'relation' | 'invitedBy'>): string {
+  switch (holder.role) {
+    case 'patient':
+      return 'patient';
+    case 'provider':
+      return 'provider';
+    case 'guest':
+      return `${holder.relation === null ? 'invited guest' : RELATION_TEXT[holder.relation]}${holder.invitedBy === null ? '' : `, invited by ${holder.invitedBy}`}`;
+  }
+}
+
+/** Plain words for a relation ("family member"). */
+export function relationText(relation: NonNullable<KeyHolder['relation']>): string {
+  return RELATION_TEXT[relation];
+}
 
 const REFUSAL_TEXT: Record<RefusedPeer['reason'], string> = {
   missing: 'had no certificate from the practice',
@@ -142,15 +203,21 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
         {e2ee.keyIndex > 0 && <span className="muted"> · key {e2ee.keyIndex}</span>}
       </p>
       {e2ee.holders.length > 0 && (
-        <p data-testid="key-holders">
-          Keys held by you and{' '}
-          {e2ee.holders.map((holder, index) => (
-            <span key={holder.userId} data-testid="key-holder" data-role={holder.role}>
-              {index > 0 ? ', ' : ''}
-              {holder.name} ({ROLE_TEXT[holder.role]})
-            </span>
-          ))}
-        </p>
+        <div className="key-holders" data-testid="key-holders" data-count={e2ee.holders.length + (e2ee.self === null ? 0 : 1)}>
+          <p>Only these people hold the keys to this video:</p>
+          <ul>
+            {e2ee.self !== null && (
+              <li data-testid="key-holder" data-role={e2ee.self.role} data-self="true">
+                {e2ee.self.name} — {holderRoleText(e2ee.self)} (you)
+              </li>
+            )}
+            {e2ee.holders.map((holder) => (
+              <li key={holder.userId} data-testid="key-holder" data-role={holder.role}>
+                {holder.name} — {holderRoleText(holder)}
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       {e2ee.refused.length > 0 && (
         <ul className="warning" role="alert" data-testid="key-refused">
@@ -164,7 +231,9 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
       )}
       {e2ee.sas !== null && (
         <div className="sas">
-          <p id="sas-help">Read these to each other. If they differ, someone may be listening in: hang up.</p>
+          <p id="sas-help">
+            Read these to each other{e2ee.holders.length > 1 ? ' (everyone should see the same code)' : ''}. If they differ, someone may be listening in: hang up.
+          </p>
           <p className="sas-symbols" aria-describedby="sas-help" data-testid="sas" data-sas={sasText}>
             {e2ee.sas.map((symbol, index) => (
               <span key={index} className="sas-symbol">
@@ -195,7 +264,9 @@ export function E2eeIndicator({ e2ee, onVerified }: { e2ee: E2eeState; onVerifie
               </button>
             </p>
           )}
-          {e2ee.verified && <p data-testid="sas-verified">Verified: you both see the same code.</p>}
+          {e2ee.verified && (
+            <p data-testid="sas-verified">Verified: {e2ee.holders.length > 1 ? 'everyone here sees' : 'you both see'} the same code.</p>
+          )}
         </div>
       )}
     </div>
@@ -226,7 +297,12 @@ export function NetworkIndicator({ quality, phase }: { quality: NetworkQuality; 
 
 /** Remote participants' videos, "reconnecting" tiles for dropped ones, or a placeholder while alone. */
 export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText: string }) {
-  const label = (role: RoomState['remotes'][number]['role']): string => (role === 'provider' ? 'Your provider' : 'Patient');
+  const label = (role: RoomState['remotes'][number]['role'], userId: string): string => {
+    // The certified name once their key is verified; the role alone before.
+    const holder = state.e2ee.holders.find((candidate) => candidate.userId === userId);
+    if (holder !== undefined) return `${holder.name} · ${holder.role === 'guest' && holder.relation !== null ? RELATION_TEXT[holder.relation] : holder.role}`;
+    return role === 'provider' ? 'Your provider' : role === 'guest' ? 'Invited guest' : 'Patient';
+  };
   const reconnecting = state.reconnectingPeers.filter((peer) => !state.remotes.some((remote) => remote.userId === peer.userId));
   if (state.remotes.length === 0 && reconnecting.length === 0) return <p className="placeholder">{emptyText}</p>;
   return (
@@ -235,16 +311,16 @@ export function RemoteVideos({ state, emptyText }: { state: RoomState; emptyText
         <VideoTile
           key={remote.peerId}
           stream={remote.stream}
-          label={`${label(remote.role)}${remote.reconnecting ? ' · reconnecting…' : ''}`}
+          label={`${label(remote.role, remote.userId)}${remote.reconnecting ? ' · reconnecting…' : ''}`}
           testId="remote-video"
         />
       ))}
       {reconnecting.map((peer) => (
         <figure key={peer.userId} className="tile tile-reconnecting" data-testid="remote-reconnecting">
           <p className="tile-notice" role="status">
-            {peer.role === 'provider' ? 'Your provider is reconnecting…' : 'Patient reconnecting…'}
+            {peer.role === 'provider' ? 'Your provider is reconnecting…' : peer.role === 'patient' ? 'Patient reconnecting…' : `${label(peer.role, peer.userId)} is reconnecting…`}
           </p>
-          <figcaption>{label(peer.role)}</figcaption>
+          <figcaption>{label(peer.role, peer.userId)}</figcaption>
         </figure>
       ))}
     </>

@@ -66,6 +66,8 @@ export function patientRefusalText(reason: AdmissionRefusalReason, appointment: 
     case 'appointment_not_found':
     case 'not_appointment_participant':
       return { text: 'This visit cannot be opened. Please contact the practice.', fix: null };
+    case 'invitation_not_valid':
+      return { text: 'Your invitation to this visit was withdrawn or has expired. Please contact the practice.', fix: null };
   }
 }
 
@@ -89,6 +91,8 @@ export function providerRefusalText(reason: AdmissionRefusalReason, appointment:
     case 'appointment_not_found':
     case 'not_appointment_participant':
       return 'This person is not the patient of this visit and cannot be admitted.';
+    case 'invitation_not_valid':
+      return 'This guest’s invitation was withdrawn or has expired, so they cannot be admitted.';
   }
 }
 

@@ -30,6 +30,10 @@ interface SessionScenarioResult extends LoopbackResult {
 interface RotationResult {
   sasBeforeJoin: string;
   sasWithThree: string[];
+  /** What each of the three lists as key holders (certified name and role). */
+  holdersWithThree: string[][];
+  /** Refusals of a guest certificate that does not say why the guest is there. */
+  refusedGuestWithoutRelation: string[];
   keyIndexAfterLeave: number;
   keysSentToLeaverAfterLeave: number;
   decryptedBeforeRotation: number;
@@ -310,7 +314,10 @@ async function sessions(mitm: MitmMode, transformApi: TransformApi = 'script-tra
   return result;
 }
 
-/** A third participant joins and leaves; A must rotate and B must keep decrypting A. */
+/**
+ * A provider-invited guest (an interpreter) joins as the third participant and leaves; every
+ * pair agrees keys, all three show one SAS, A must rotate on leave and B keep decrypting A.
+ */
 async function rotation(): Promise<RotationResult> {
   const sfu = new MaliciousSfu(new FakeApi(), ROOM);
   const a = await sfu.join(PROVIDER, { role: 'provider', name: 'Dr Ada Provider' });
@@ -318,11 +325,20 @@ async function rotation(): Promise<RotationResult> {
   await waitUntil(() => a.state.sas !== null && b.state.sas !== null);
   const sasBeforeJoin = sasText(a);
   const link = await sessionLoopback(a, b, PROVIDER);
-  const c = await sfu.join(THIRD, { role: 'patient', name: 'Cy Companion' });
+  const c = await sfu.join(THIRD, { role: 'guest', name: 'Cy Interpreter', claims: { relation: 'interpreter', invitedBy: 'Dr Ada Provider' } });
   await waitUntil(
     () => b.state.stats.decryptedFrames > 0 && sasText(c) !== '' && sasText(a) === sasText(c) && sasText(b) === sasText(c),
   );
   const sasWithThree = [sasText(a), sasText(b), sasText(c)];
+  const holdersWithThree = [a, b, c].map((session) =>
+    session.state.holders.map((holder) => `${holder.name} (${holder.role}${holder.relation === null ? '' : `: ${holder.relation}, invited by ${holder.invitedBy ?? '?'}`})`).sort(),
+  );
+  // A guest certificate the API signed but without a relation is not a valid guest certificate.
+  const GUEST_WITHOUT_RELATION = 'c0c0c0c0-0000-4000-8000-00000000000d';
+  await sfu.join(GUEST_WITHOUT_RELATION, { role: 'guest', name: 'No Reason' });
+  await waitUntil(() => a.state.refused.some((peer) => peer.userId === GUEST_WITHOUT_RELATION));
+  const refusedGuestWithoutRelation = a.state.refused.filter((peer) => peer.userId === GUEST_WITHOUT_RELATION).map((peer) => peer.reason);
+  sfu.leave(GUEST_WITHOUT_RELATION);
   const decryptedBeforeRotation = b.state.stats.decryptedFrames;
   const keyIndexBeforeLeave = a.state.keyIndex;
   const logBefore = sfu.log.length;
@@ -334,6 +350,8 @@ async function rotation(): Promise<RotationResult> {
   const result: RotationResult = {
     sasBeforeJoin,
     sasWithThree,
+    holdersWithThree,
+    refusedGuestWithoutRelation,
     keyIndexAfterLeave: a.state.keyIndex - keyIndexBeforeLeave,
     keysSentToLeaverAfterLeave: sfu.keysSentTo(THIRD, logBefore),
     decryptedBeforeRotation,

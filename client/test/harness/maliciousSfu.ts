@@ -32,7 +32,7 @@ export class FakeApi {
   }
 
   /** A certificate for `publicKey` (raw P-256, base64url); `claims` overrides for negative tests. */
-  async certify(input: { room: string; userId: string; role: 'patient' | 'provider'; name: string; publicKey: string }, claims: Record<string, unknown> = {}): Promise<string> {
+  async certify(input: { room: string; userId: string; role: 'patient' | 'provider' | 'guest'; name: string; publicKey: string }, claims: Record<string, unknown> = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const header = json({ alg: 'ES256', kid: this.kid, typ: 'JWT' });
     const payload = json({
@@ -56,8 +56,10 @@ export class FakeApi {
 export type Tamper = (from: string, to: string, signal: E2eeSignal) => E2eeSignal | null;
 
 export interface JoinOptions {
-  role: 'patient' | 'provider';
+  role: 'patient' | 'provider' | 'guest';
   name: string;
+  /** Extra certificate claims (a guest's relation and inviter). */
+  claims?: Record<string, unknown>;
   /** How the participant is certified: normally by the API; a ghost has none or a forged one. */
   certificate?: 'api' | 'none' | ((publicKey: string) => Promise<string>);
 }
@@ -103,7 +105,7 @@ export class MaliciousSfu {
     const mode = options.certificate ?? 'api';
     const certificate =
       mode === 'api'
-        ? await this.api.certify({ room: this.room, userId: id, role: options.role, name: options.name, publicKey })
+        ? await this.api.certify({ room: this.room, userId: id, role: options.role, name: options.name, publicKey }, options.claims)
         : mode === 'none'
           ? null
           : await mode(publicKey);

@@ -94,6 +94,11 @@ export class Room {
     return this.#admittedUsers.has(userId);
   }
 
+  /** Forgets a user's admission (a removed guest must be admitted again, which the API then refuses). */
+  forgetAdmission(userId: string): void {
+    this.#admittedUsers.delete(userId);
+  }
+
   /** Lets a peer into the consult (after the provider admitted it, or a provider joining). */
   admit(peer: Peer): void {
     this.#admittedUsers.add(peer.userId);

@@ -17,6 +17,7 @@ import { Chart1764600700000 } from './1764600700000-Chart.js';
 import { SfuEventReceipts1764600900000 } from './1764600900000-SfuEventReceipts.js';
 import { RoomAdmissions1764600900100 } from './1764600900100-RoomAdmissions.js';
 import { JobQueueSchema1764600900200 } from './1764600900200-JobQueueSchema.js';
+import { VisitInvitations1764601000000 } from './1764601000000-VisitInvitations.js';
 
 /**
  * Every migration in order. Listed explicitly (not globbed) so compiled and
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   SfuEventReceipts1764600900000,
   RoomAdmissions1764600900100,
   JobQueueSchema1764600900200,
+  VisitInvitations1764601000000,
 ];

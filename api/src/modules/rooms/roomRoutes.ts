@@ -86,7 +86,8 @@ export function sfuServiceRoutes({ dataSource, waitingRoom, live }: ApiServices)
       body: admissionCheckRequestSchema,
       handle: async ({ body, context }) => {
         const decision = await decideAdmission(dataSource, context, body);
-        if (decision.allowed) await admitWaitingPatient(waitingRoom, live, body);
+        // Guests are not on the staff's patient-waiting board.
+        if (decision.allowed && body.participantRole !== 'guest') await admitWaitingPatient(waitingRoom, live, body);
         return { body: decision };
       },
     }),

@@ -6,6 +6,7 @@ import { notFound } from '../../errors.js';
 import type { RequestContext } from '../../http/requestContext.js';
 import { checkAdmission } from '../scheduling/admission.js';
 import { appointmentFacts } from '../scheduling/appointments.js';
+import { invitationById, markAdmitted } from '../invitations/invitationStore.js';
 
 /** The actor's practice role for the audit row (the SFU only knows patient/provider). */
 async function roleOf(manager: EntityManager, userId: string): Promise<string | null> {
@@ -24,6 +25,7 @@ export async function decideAdmission(
   context: RequestContext,
   request: AdmissionCheckRequest,
 ): Promise<AdmissionCheckResult> {
+  if (request.participantRole === 'guest') return decideGuestAdmission(dataSource, context, request);
   return withTenant(dataSource, request.practiceId, async (manager) => {
     const facts = await appointmentFacts(manager, request.appointmentId);
     let refusal: AdmissionRefusalReason | null = null;
@@ -58,6 +60,42 @@ export async function decideAdmission(
   });
 }
 
+/**
+ * A guest waits like the patient and is admitted by the visit's provider only while their
+ * invitation stands (not withdrawn, not expired) and the visit itself is admissible now (the
+ * same window, consent and licence rules as the patient's admission). Audited as room.admit
+ * / room.admit_refused naming the invitation; the admission is remembered on the invitation.
+ */
+async function decideGuestAdmission(dataSource: DataSource, context: RequestContext, request: AdmissionCheckRequest): Promise<AdmissionCheckResult> {
+  return withTenant(dataSource, request.practiceId, async (manager) => {
+    const facts = await appointmentFacts(manager, request.appointmentId);
+    const invitation = await invitationById(manager, request.patientUserId);
+    let refusal: AdmissionRefusalReason | null = null;
+    if (facts === null) {
+      refusal = 'appointment_not_found';
+    } else if (facts.providerId !== request.providerUserId || invitation?.appointment_id !== facts.id) {
+      refusal = 'not_appointment_participant';
+    } else if (!invitation.active) {
+      refusal = 'invitation_not_valid';
+    } else {
+      const decision = await checkAdmission(manager, { appointmentId: request.appointmentId, at: new Date() });
+      if (!decision.ok) refusal = decision.reason;
+    }
+    await recordAudit(manager, request.practiceId, context, {
+      action: refusal === null ? 'room.admit' : 'room.admit_refused',
+      outcome: refusal === null ? 'success' : 'denied',
+      entityType: 'appointment',
+      entityId: request.appointmentId,
+      patientId: facts?.patientId ?? null,
+      actorUserId: request.providerUserId,
+      actorRole: await roleOf(manager, request.providerUserId),
+      metadata: { guestInvitationId: request.patientUserId, ...(refusal === null ? {} : { reason: refusal }) },
+    });
+    if (refusal === null) await markAdmitted(manager, request.patientUserId);
+    return refusal === null ? { allowed: true } : { allowed: false, reason: refusal };
+  });
+}
+
 /** Writes a room event the SFU observed (join, leave, E2EE state) to the audit trail. */
 export async function recordSfuRoomEvent(dataSource: DataSource, context: RequestContext, event: SfuRoomEvent): Promise<void> {
   await withTenant(dataSource, event.practiceId, async (manager) => {
@@ -79,9 +117,11 @@ export async function recordSfuRoomEvent(dataSource: DataSource, context: Reques
       entityType: 'appointment',
       entityId: event.appointmentId,
       patientId: facts.patientId,
-      actorUserId: event.userId,
-      actorRole: await roleOf(manager, event.userId),
+      // A guest is no user: their id in the room is the invitation id, kept in the metadata.
+      actorUserId: event.role === 'guest' ? null : event.userId,
+      actorRole: event.role === 'guest' ? 'guest' : await roleOf(manager, event.userId),
       metadata: {
+        ...(event.role === 'guest' ? { guestInvitationId: event.userId } : {}),
         roomRole: event.role,
         peerId: event.peerId,
         observedAt: event.occurredAt,

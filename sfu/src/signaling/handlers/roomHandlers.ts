@@ -18,7 +18,7 @@ function enter(room: Room, peer: Peer): JoinResult {
  * Waiting room flow: providers enter directly; a patient waits until a provider admits them,
  * unless they were admitted earlier (reconnect after a drop, or a room moved between nodes).
  */
-export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'leave'> = {
+export const roomHandlers: HandlerMap<'join' | 'admit' | 'removeGuest' | 'reportE2eeState' | 'leave'> = {
   join: (session) => {
     const { peer, room } = session;
     if (peer.state === 'admitted') {
@@ -55,6 +55,8 @@ export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'le
         appointmentId: room.id,
         patientUserId: patient.userId,
         providerUserId: provider.userId,
+        // A guest's id is their invitation's: the API checks that it still stands.
+        ...(patient.role === 'guest' ? { participantRole: 'guest' as const } : {}),
       });
     } catch (error) {
       if (error instanceof ApiUnavailableError) {
@@ -74,6 +76,31 @@ export const roomHandlers: HandlerMap<'join' | 'admit' | 'reportE2eeState' | 'le
     }
     patient.send('admitted', enter(room, patient));
     return { peerId: patient.id };
+  },
+
+  /**
+   * The provider removes a guest (their invitation was just withdrawn): the guest is told,
+   * loses the remembered admission (a reconnect with a still-valid room token waits again, and
+   * the API refuses to admit a withdrawn invitation) and is disconnected. Everyone else sees
+   * peerLeft and rotates their media key, so the guest reads nothing sent from then on.
+   */
+  removeGuest: (session, { peerId }) => {
+    const { peer: provider, room } = session;
+    if (provider.role !== 'provider') {
+      throw new SignalingError('not_provider', 'Only the provider removes participants');
+    }
+    provider.assertAdmitted();
+    const guest = room.peer(peerId);
+    if (guest?.role !== 'guest') {
+      throw new SignalingError('peer_not_found', 'No guest with that id is here');
+    }
+    room.forgetAdmission(guest.userId);
+    guest.send('removed', {});
+    // After the current tick, so the notice leaves before the socket closes.
+    setImmediate(() => {
+      guest.disconnect();
+    });
+    return Promise.resolve({ peerId: guest.id });
   },
 
   reportE2eeState: (session, { state }) => {
