@@ -22,7 +22,9 @@
 // Env: BENCH_ROOMS (100), BENCH_NODES (2), BENCH_SECONDS steady window (20),
 //   BENCH_PEER_PROCESSES (4), BENCH_JOIN_CONCURRENCY rooms joining at once (10),
 //   BENCH_JOIN_TIMEOUT_S (90), BENCH_WIDTH x BENCH_HEIGHT @ BENCH_FPS video (160x120 @ 10),
-//   BENCH_AUDIO=1 adds an Opus microphone track per peer, BENCH_SEED_CONCURRENCY (4),
+//   BENCH_VIDEO_KBPS encoder cap (150), BENCH_FLAT_VIDEO=1 for a flat picture (a few kbit/s),
+//   BENCH_AUDIO=1 adds an Opus microphone track per peer, BENCH_ROOMS_PER_PRACTICE (10),
+//   BENCH_SEED_CONCURRENCY practices set up at once (5),
 //   BENCH_DATABASE_URL (owner URL of the server the scratch database is made on; default
 //   postgres://postgres@127.0.0.1:5432/postgres), BENCH_REDIS_URL (redis://127.0.0.1:6379/10:
 //   flushed before and after the run, so give it a database nothing else uses).
@@ -38,7 +40,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SFU_NODE_KEY_PREFIX } from '@medspa/shared-types';
 import { Redis } from 'ioredis';
-import { setUpVisit, signTelehealthConsent } from '../api/dist/test/rooms/roomsFixtures.js';
+import { setUpConsults } from '../api/dist/test/rooms/roomsFixtures.js';
 import { startTestApi } from '../api/dist/test/testApi.js';
 import { startSfuNode, stopNode } from '../sfu/dist/test/support/sfuNode.js';
 
@@ -56,11 +58,14 @@ const SECONDS = envInt('BENCH_SECONDS', 20);
 const PEER_PROCESSES = envInt('BENCH_PEER_PROCESSES', 4);
 const JOIN_CONCURRENCY = envInt('BENCH_JOIN_CONCURRENCY', 10);
 const JOIN_TIMEOUT_MS = envInt('BENCH_JOIN_TIMEOUT_S', 90) * 1000;
-const SEED_CONCURRENCY = envInt('BENCH_SEED_CONCURRENCY', 4);
+const SEED_CONCURRENCY = envInt('BENCH_SEED_CONCURRENCY', 5);
+const ROOMS_PER_PRACTICE = envInt('BENCH_ROOMS_PER_PRACTICE', 10);
 const MEDIA = {
   width: envInt('BENCH_WIDTH', 160),
   height: envInt('BENCH_HEIGHT', 120),
   fps: envInt('BENCH_FPS', 10),
+  kbps: envInt('BENCH_VIDEO_KBPS', 150),
+  noise: process.env.BENCH_FLAT_VIDEO !== '1',
   audio: process.env.BENCH_AUDIO === '1',
 };
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
@@ -245,7 +250,7 @@ async function main() {
   process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   console.log(
     `cluster rooms bench: ${ROOMS} rooms, ${ROOMS * 2} peers in ${PEER_PROCESSES} processes, ${NODES} SFU nodes, ` +
-      `video ${MEDIA.width}x${MEDIA.height} @ ${MEDIA.fps} fps${MEDIA.audio ? ' + Opus audio' : ''}, ${os.availableParallelism()} cores, ` +
+      `video ${MEDIA.width}x${MEDIA.height} @ ${MEDIA.fps} fps ${MEDIA.noise ? `noise, <= ${MEDIA.kbps} kbit/s` : 'flat'}${MEDIA.audio ? ' + Opus audio' : ''}, ${os.availableParallelism()} cores, ` +
       `load average ${loads()}`,
   );
 
@@ -278,16 +283,11 @@ async function main() {
   const workers = new Map(nodes.map((node) => [node.id, childPids(node.child.pid)]));
   log(`SFU nodes: ${nodes.map((node) => `${node.id} pid ${node.child.pid} (worker ${workers.get(node.id).join(',')}) ${node.url}`).join('; ')}`);
 
-  // Seed: per room a practice with a licensed injector, a patient who signed the telehealth
-  // consent, and a virtual consult starting in five minutes (inside the admission window).
+  // Seed: per room a licensed injector and a patient who signed the telehealth consent, with a
+  // virtual consult starting in five minutes (inside the admission window), 10 to a practice.
   const seedStarted = performance.now();
-  const visits = new Array(ROOMS);
-  await pool(visits, SEED_CONCURRENCY, async (_, index) => {
-    const visit = await setUpVisit(test);
-    await signTelehealthConsent(test, visit.setup, visit.patient);
-    visits[index] = visit;
-  });
-  log(`seeded ${ROOMS} visits in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  const visits = await setUpConsults(test, ROOMS, { perPractice: ROOMS_PER_PRACTICE, concurrency: SEED_CONCURRENCY });
+  log(`seeded ${ROOMS} consults in ${Math.ceil(ROOMS / ROOMS_PER_PRACTICE)} practices in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
   const hosts = Array.from({ length: PEER_PROCESSES }, (_, index) => new PeerHost(index));
   cleanups.push(() => Promise.all(hosts.map((host) => host.stop())));
@@ -313,7 +313,11 @@ async function main() {
   };
 
   // Join: both parties ask for a token, connect to the node it names, the provider admits.
-  const rooms = visits.map((visit, index) => ({ index, visit, host: hosts[index % hosts.length] }));
+  // Rooms join round-robin over the practices: every admission and room event of a practice
+  // appends to that practice's audit chain, one writer at a time, so joining ten rooms of one
+  // clinic at once would measure that queue rather than the cluster.
+  const order = visits.map((_, seat) => seat).sort((a, b) => (a % ROOMS_PER_PRACTICE) - (b % ROOMS_PER_PRACTICE) || a - b);
+  const rooms = order.map((seat, index) => ({ index, visit: visits[seat], host: hosts[index % hosts.length] }));
   const joinStart = watched();
   const joinLoad = [os.loadavg()[0]];
   await pool(rooms, JOIN_CONCURRENCY, async (room) => {
@@ -331,7 +335,7 @@ async function main() {
     };
     let grants;
     try {
-      grants = await Promise.all([grant(visit.patient), grant(visit.setup.injector)]);
+      grants = await Promise.all([grant(visit.patient), grant(visit.provider)]);
     } catch (error) {
       room.failure = error.message;
       return;
@@ -398,8 +402,13 @@ async function main() {
   console.log('\n== joins');
   const failures = rooms.filter((room) => room.failure !== undefined);
   console.log(`failed joins: ${failures.length} of ${ROOMS} rooms (goal 0)`);
-  for (const room of failures.slice(0, 20)) console.log(`  room ${room.index} (${room.node ?? 'unplaced'}): ${room.failure}`);
-  if (failures.length > 20) console.log(`  ... and ${failures.length - 20} more`);
+  const reasons = new Map();
+  for (const room of failures) {
+    const reason = room.failure.split(' (')[0];
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  for (const [reason, count] of reasons) console.log(`  ${count} x ${reason}`);
+  for (const room of failures.slice(0, 5)) console.log(`  e.g. room ${room.index} (${room.node ?? 'unplaced'}): ${room.failure}`);
   const since = (key) => joined.map((room) => room[key] - room.t0);
   console.log(`join concurrency ${JOIN_CONCURRENCY} rooms at a time; times from asking for the tokens:`);
   console.log(`  both tokens granted     ${summary(since('tokenAt'))}`);
@@ -425,7 +434,12 @@ async function main() {
         nacks: delta(after, before, 'video', 'nackCount'),
         audioPackets: delta(after, before, 'audio', 'packetsReceived'),
         audioLost: delta(after, before, 'audio', 'packetsLost'),
+        framesReceived: delta(after, before, 'video', 'framesReceived'),
+        framesDropped: delta(after, before, 'video', 'framesDropped'),
         sentFrames: delta(after, before, 'video', 'framesEncoded', 'outbound'),
+        sentPackets: delta(after, before, 'video', 'packetsSent', 'outbound'),
+        sentBytes: delta(after, before, 'video', 'bytesSent', 'outbound'),
+        bytes: delta(after, before, 'video', 'bytesReceived'),
       });
     }
   }
@@ -434,8 +448,22 @@ async function main() {
   const fps = peerRows.map((row) => row.frames / windowSeconds);
   const sum = (key) => peerRows.reduce((total, row) => total + row[key], 0);
   console.log(`rooms where both peers decoded the other's video in the window: ${roomsBothWays} of ${joined.length} joined (${ROOMS} asked)`);
-  if (silent.length > 0) console.log(`  peers that decoded nothing: ${silent.map((row) => row.id).slice(0, 20).join(', ')}`);
+  if (silent.length > 0) {
+    // What happened to them: their socket and transport events after the first frame.
+    const fates = new Map();
+    for (const row of silent) {
+      const events = (row.room.host.events.get(row.id) ?? []).filter((event) => ['disconnected', 'transportState', 'reconnectRequired', 'error'].includes(event.type));
+      const fate = events.map((event) => event.reason ?? (event.state === undefined ? event.code : `${event.direction} ${event.state}`)).join(' > ') || 'no event';
+      fates.set(fate, (fates.get(fate) ?? 0) + 1);
+    }
+    console.log(`  ${silent.length} peers decoded nothing; their socket / transport events: ${JSON.stringify(Object.fromEntries(fates))}`);
+  }
   console.log(`received video fps per peer: min ${Math.min(...fps).toFixed(1)}  p5 ${quantile(fps, 0.05).toFixed(1)}  p50 ${quantile(fps, 0.5).toFixed(1)}  max ${Math.max(...fps).toFixed(1)} (sent at ${MEDIA.fps}; encoded per peer p50 ${quantile(peerRows.map((row) => row.sentFrames / windowSeconds), 0.5).toFixed(1)} fps)`);
+  const perPeer = (key) => quantile(peerRows.map((row) => row[key] / windowSeconds), 0.5).toFixed(1);
+  console.log(
+    `per peer per second (p50): sent ${perPeer('sentPackets')} packets / ${(Number(perPeer('sentBytes')) * 8 / 1000).toFixed(0)} kbit/s, ` +
+      `received ${perPeer('packets')} packets / ${(Number(perPeer('bytes')) * 8 / 1000).toFixed(0)} kbit/s, frames received ${perPeer('framesReceived')}, decoded ${perPeer('frames')}, dropped ${perPeer('framesDropped')}`,
+  );
   const packets = sum('packets');
   const lost = sum('lost');
   console.log(`video packets received ${packets}, lost ${lost} (${pct((lost / Math.max(1, packets + lost)) * 100)}), NACKs sent ${sum('nacks')}`);
@@ -455,6 +483,26 @@ async function main() {
   }
   const sfuSteady = Object.entries(steadyCpu).filter(([label]) => label.startsWith('node-')).reduce((total, [, row]) => total + row.cpu, 0);
   console.log(`all SFU processes together, steady: ${pct(sfuSteady)} for ${joined.length * 2} peers (${pct(sfuSteady / Math.max(1, joined.length * 2))} per peer)`);
+
+  console.log('\n== API requests during the run (access log: count by status, response time)');
+  const byRoute = new Map();
+  for (const line of test.logs.lines) {
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const route = entry.req?.path?.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id');
+    if (route === undefined || !/room-token|internal\/sfu/.test(route)) continue;
+    const row = byRoute.get(route) ?? { statuses: new Map(), times: [] };
+    row.statuses.set(entry.res?.statusCode, (row.statuses.get(entry.res?.statusCode) ?? 0) + 1);
+    if (typeof entry.responseTime === 'number') row.times.push(entry.responseTime);
+    byRoute.set(route, row);
+  }
+  for (const [route, row] of byRoute) {
+    console.log(`${route}: ${JSON.stringify(Object.fromEntries(row.statuses))}  ${summary(row.times)}`);
+  }
 
   const ok = failures.length === 0 && silent.length === 0;
   console.log(`\nresult: ${ok ? 'every room joined and exchanged media' : 'FAILED: see failed joins / silent peers above'}; placement deviation ${pct(deviation)}`);

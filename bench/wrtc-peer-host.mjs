@@ -4,7 +4,7 @@
 // (sfu/test/support/wrtcPeerCore.mjs): socket.io signaling, waiting room, admission,
 // mediasoup-client send and receive transports.
 //
-// usage (fork): wrtc-peer-host.mjs '{"width":160,"height":120,"fps":10,"audio":false}'
+// usage (fork): wrtc-peer-host.mjs '{"width":160,"height":120,"fps":10,"kbps":150,"noise":true,"audio":false}'
 // IPC in:  { type: 'start', id, sfuUrl, roomId, token, role } | { type: 'stats', requestId } | { type: 'exit' }
 // IPC out: { type: 'peer', id, at, message } (message as wrtcPeer.mjs reports; `at` is Date.now())
 //          { type: 'stats', requestId, stats: { [id]: totals } } | { type: 'ready' }
@@ -16,7 +16,8 @@ const height = options.height ?? 120;
 const fps = options.fps ?? 10;
 const send = (message) => process.send?.(message);
 
-const tracks = [syntheticCamera({ width, height, fps })];
+const maxVideoBitrate = options.kbps === undefined ? undefined : options.kbps * 1000;
+const tracks = [syntheticCamera({ width, height, fps, noise: options.noise !== false })];
 if (options.audio === true) tracks.push(syntheticMicrophone());
 
 /** @type {Map<string, ReturnType<typeof startPeer>>} */
@@ -35,7 +36,7 @@ process.on('message', (command) => {
       const report = (message) => send({ type: 'peer', id, at: Date.now(), message });
       // Decoded frames are copied into JS only until the first one: steady-state receiving is
       // read from getStats, which costs nothing per frame.
-      peers.set(id, startPeer({ sfuUrl, roomId, token, role, tracks, report, framesToReport: 1, keepSinks: false }));
+      peers.set(id, startPeer({ sfuUrl, roomId, token, role, tracks, report, framesToReport: 1, keepSinks: false, maxVideoBitrate }));
       break;
     }
     case 'stats': {

@@ -5,6 +5,7 @@
 //
 // Import this only in a process that ends with an explicit process.exit(): @roamhq/wrtc
 // crashes while Node exits naturally.
+import { randomFillSync } from 'node:crypto';
 import wrtc from '@roamhq/wrtc';
 import { Device } from 'mediasoup-client';
 import { io } from 'socket.io-client';
@@ -21,17 +22,23 @@ Object.assign(globalThis, {
 /**
  * A synthetic camera: I420 frames whose luma changes every frame, so the encoder keeps
  * sending. One camera can feed many peers (each peer connection encodes it on its own).
- * @param {{ width: number, height: number, fps: number }} options
+ * A flat frame compresses to a few kbit/s; `noise` (random luma over a quarter of the frame)
+ * costs about what a real camera's detail does, for load tests.
+ * @param {{ width: number, height: number, fps: number, noise?: boolean }} options
  */
-export function syntheticCamera({ width, height, fps }) {
+export function syntheticCamera({ width, height, fps, noise = false }) {
   const source = new wrtc.nonstandard.RTCVideoSource();
   const track = source.createTrack();
   const frame = new Uint8ClampedArray((width * height * 3) / 2);
+  const luma = frame.subarray(0, width * height);
+  // Random rows over a quarter of the picture: roughly a camera's bitrate at this size.
+  const detail = luma.subarray(0, width * Math.ceil(height / 4));
+  frame.fill(128, width * height);
   let tick = 0;
   setInterval(() => {
     tick += 1;
-    frame.fill(tick % 256, 0, width * height);
-    frame.fill(128, width * height);
+    luma.fill(tick % 256);
+    if (noise) randomFillSync(detail);
     source.onFrame({ width, height, data: frame });
   }, 1000 / fps).unref();
   return track;
@@ -57,7 +64,7 @@ export function syntheticMicrophone() {
 /**
  * Joins a room and runs one participant until close(). Reports to `report`:
  * joined, admitted, media, receiving (per media generation, after `framesToReport` decoded
- * frames), reconnectRequired, transportState, error. A provider admits whoever waits.
+ * frames), reconnectRequired, transportState, disconnected, error. A provider admits whoever waits.
  *
  * @param {object} options
  * @param {string} options.sfuUrl
@@ -70,8 +77,9 @@ export function syntheticMicrophone() {
  * @param {number} [options.framesToReport] frames a video consumer decodes before `receiving`
  * @param {boolean} [options.keepSinks] false: stop converting decoded frames into JS once
  *   `receiving` was reported (decoding goes on; getStats still counts frames)
+ * @param {number} [options.maxVideoBitrate] bits/s cap of the video encoding
  */
-export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, report, framesToReport = 10, keepSinks = true }) {
+export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, report, framesToReport = 10, keepSinks = true, maxVideoBitrate }) {
   const socket = io(sfuUrl, { auth: { roomId, token }, transports: ['websocket'], reconnection: false, forceNew: true });
 
   function request(event, payload) {
@@ -154,7 +162,8 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
     // The E2EE declaration the SFU requires (wrtc cannot transform frames; the Chromium test
     // covers actual encryption).
     for (const track of tracks) {
-      await sendTransport.produce({ track, stopTracks: false, appData: { e2ee: true, source: track.kind === 'video' ? 'camera' : 'microphone' } });
+      const encodings = track.kind === 'video' && maxVideoBitrate !== undefined ? { encodings: [{ maxBitrate: maxVideoBitrate }] } : {};
+      await sendTransport.produce({ track, stopTracks: false, ...encodings, appData: { e2ee: true, source: track.kind === 'video' ? 'camera' : 'microphone' } });
     }
     const pending = [...(joinResult.producers ?? []), ...announced];
     announced = [];
@@ -171,6 +180,9 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
 
   socket.on('connect_error', (error) => {
     report({ type: 'error', code: error.data?.code ?? 'connect_error', message: error.message });
+  });
+  socket.on('disconnect', (reason) => {
+    report({ type: 'disconnected', reason });
   });
   socket.on('newProducer', (producer) => {
     if (media !== undefined) consume(media, producer).catch(reportError);
@@ -219,12 +231,12 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
       };
       for (const stat of received.values()) {
         if (stat.type === 'inbound-rtp') {
-          add(totals.inbound, stat.kind ?? stat.mediaType, stat, ['packetsReceived', 'packetsLost', 'bytesReceived', 'framesDecoded', 'framesReceived', 'nackCount', 'pliCount', 'firCount']);
+          add(totals.inbound, stat.kind ?? stat.mediaType, stat, ['packetsReceived', 'packetsLost', 'bytesReceived', 'framesDecoded', 'framesReceived', 'framesDropped', 'nackCount', 'pliCount', 'firCount']);
         }
       }
       for (const stat of sent.values()) {
         if (stat.type === 'outbound-rtp') {
-          add(totals.outbound, stat.kind ?? stat.mediaType, stat, ['packetsSent', 'bytesSent', 'framesEncoded', 'nackCount', 'pliCount', 'retransmittedPacketsSent']);
+          add(totals.outbound, stat.kind ?? stat.mediaType, stat, ['packetsSent', 'bytesSent', 'framesEncoded', 'framesSent', 'nackCount', 'pliCount', 'retransmittedPacketsSent']);
         }
       }
       return totals;
