@@ -212,6 +212,21 @@ function nodeClaim(token) {
   return payload.node ?? null;
 }
 
+/** Rotates a signed-in session's tokens (POST /v1/auth/refresh) when its access token has under a minute left. */
+async function freshen(apiUrl, session) {
+  const { exp } = JSON.parse(Buffer.from(session.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  if (exp * 1000 - Date.now() > 60_000) return;
+  const response = await fetch(`${apiUrl}/v1/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: session.refreshToken }),
+  });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`refresh ${response.status} ${body.code ?? ''}`);
+  session.accessToken = body.accessToken;
+  session.refreshToken = body.refreshToken;
+}
+
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function pool(items, limit, work) {
   let next = 0;
@@ -323,6 +338,13 @@ async function main() {
   await pool(rooms, JOIN_CONCURRENCY, async (room) => {
     const { visit, host } = room;
     const roomId = visit.appointmentId;
+    try {
+      // Access tokens live 5 minutes, the run longer: refresh like the web client does (not timed).
+      await Promise.all([freshen(apiUrl, visit.patient), freshen(apiUrl, visit.provider)]);
+    } catch (error) {
+      room.failure = error.message;
+      return;
+    }
     room.t0 = Date.now();
     const grant = async (session) => {
       const response = await fetch(`${apiUrl}/v1/appointments/${roomId}/room-token`, {
