@@ -1,9 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -20,6 +16,8 @@ import { startTestApi } from '../api/test/testApi.js';
 import type { TestApi } from '../api/test/testApi.js';
 import { PeerProcess } from '../sfu/test/support/peerProcess.js';
 import type { PeerMessage } from '../sfu/test/support/peerProcess.js';
+import { startSfuNode, stopNode } from '../sfu/test/support/sfuNode.js';
+import type { SfuNode } from '../sfu/test/support/sfuNode.js';
 
 jest.setTimeout(300_000);
 
@@ -33,65 +31,6 @@ function redisAnswers(): boolean {
     const redis = new Redis(process.argv[1], { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.connect().then(() => redis.ping()).then(() => process.exit(0), () => process.exit(1));`;
   return spawnSync(process.execPath, ['-e', probe, REDIS_URL], { cwd: repoRoot, timeout: 10_000 }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  return port;
-}
-
-interface SfuNode {
-  id: string;
-  url: string;
-  child: ChildProcess;
-}
-
-async function startSfuNode(id: string, apiUrl: string, serviceJwk: string): Promise<SfuNode> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'sfu/dist/src/index.js')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      SFU_HOST: '127.0.0.1',
-      SFU_PORT: String(port),
-      SFU_WORKERS: '1',
-      SFU_LISTEN_IP: '127.0.0.1',
-      SFU_API_URL: apiUrl,
-      SFU_SERVICE_JWK: serviceJwk,
-      REDIS_URL,
-      SFU_NODE_ID: id,
-      SFU_PUBLIC_URL: url,
-      SFU_AUDIT_JOURNAL: path.join(mkdtempSync(path.join(tmpdir(), `sfu-${id}-`)), 'audit.jsonl'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => { reject(new Error(`sfu ${id} did not start: ${output}`)); }, 60_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      if (output.includes('sfu listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => { reject(new Error(`sfu ${id} exited ${String(code)}: ${output}`)); });
-  });
-  return { id, url, child };
-}
-
-async function stopNode(node: SfuNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (node.child.exitCode !== null || node.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => node.child.once('exit', () => { resolve(); }));
-  node.child.kill(signal);
-  await exited;
 }
 
 const receiving = (message: PeerMessage): boolean => message.type === 'receiving';
@@ -128,7 +67,9 @@ describeWithRedis('several API and SFU nodes on Redis', () => {
     await new Promise((resolve) => apiServer.once('listening', resolve));
     const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
     const serviceJwk = JSON.stringify({ ...(await exportJWK(privateKey)), kid });
-    nodes.push(...(await Promise.all([startSfuNode('node-a', apiUrl, serviceJwk), startSfuNode('node-b', apiUrl, serviceJwk)])));
+    nodes.push(
+      ...(await Promise.all(['node-a', 'node-b'].map((id) => startSfuNode({ id, apiUrl, serviceJwk, redisUrl: REDIS_URL })))),
+    );
     visit = await setUpVisit(test);
     await signTelehealthConsent(test, visit.setup, visit.patient);
   }, 180_000);

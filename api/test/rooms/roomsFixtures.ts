@@ -5,7 +5,7 @@ import type { KeyLike } from 'jose';
 import request from 'supertest';
 import { bearer, loginAs } from '../fixtures/identity.js';
 import type { LoggedIn } from '../fixtures/identity.js';
-import { setUpBookablePractice } from '../scheduling/schedulingFixtures.js';
+import { addInjector, setUpBookablePractice } from '../scheduling/schedulingFixtures.js';
 import type { BookablePractice } from '../scheduling/schedulingFixtures.js';
 import type { TestApi } from '../testApi.js';
 import { asOwner } from '../testDatabase.js';
@@ -79,9 +79,10 @@ export async function insertAppointment(test: TestApi, setup: BookablePractice, 
 /** Publishes a telehealth consent (as a medical director) and has the patient sign it. */
 export async function signTelehealthConsent(test: TestApi, setup: BookablePractice, patient: LoggedIn): Promise<void> {
   const app = test.api.app;
-  const author = await loginAs(test, setup.practice.slug, 'medical_director');
   let current = await request(app).get('/v1/consent-documents/current/telehealth').set('authorization', bearer(patient));
   if (current.status === 404) {
+    // Only the first signer of a practice needs a director to publish the document.
+    const author = await loginAs(test, setup.practice.slug, 'medical_director');
     const draft = await request(app)
       .post('/v1/consent-documents')
       .set('authorization', bearer(author))
@@ -96,4 +97,40 @@ export async function signTelehealthConsent(test: TestApi, setup: BookablePracti
     .set('authorization', bearer(patient))
     .send({ signatureName: 'Test Patient', documentSha256: document.bodySha256 })
     .expect(201);
+}
+
+/** One consult of a load test: its own patient and provider, both signed in. */
+export interface ConsultPair {
+  setup: BookablePractice;
+  patient: LoggedIn;
+  provider: LoggedIn;
+  /** A virtual consult starting in five minutes: inside the admission window now. */
+  appointmentId: string;
+}
+
+/**
+ * `count` consults for distinct patient / provider pairs, `perPractice` to a practice (each
+ * provider licensed in New York, each patient has signed the telehealth consent), for load
+ * tests such as bench/cluster-rooms.mjs. Practices are set up in parallel, up to
+ * `concurrency` at once; within one practice one after the other, since writes in a
+ * practice queue on its audit chain anyway.
+ */
+export async function setUpConsults(test: TestApi, count: number, { perPractice = 10, concurrency = 4 } = {}): Promise<ConsultPair[]> {
+  const consults: ConsultPair[] = [];
+  const practices = Math.ceil(count / perPractice);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let index = next++; index < practices; index = next++) {
+      const setup = await setUpBookablePractice(test);
+      for (let seat = index * perPractice; seat < Math.min(count, (index + 1) * perPractice); seat += 1) {
+        const provider = seat === index * perPractice ? setup.injector : await addInjector(test, setup);
+        const patient = await loginAs(test, setup.practice.slug, 'patient');
+        await signTelehealthConsent(test, setup, patient);
+        const appointmentId = await insertAppointment(test, { ...setup, injector: provider }, patient.userId, new Date(Date.now() + 5 * 60_000));
+        consults[seat] = { setup, patient, provider, appointmentId };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, practices) }, lane));
+  return consults;
 }

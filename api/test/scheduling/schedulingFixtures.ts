@@ -32,13 +32,8 @@ async function expectStatus(response: request.Response, status: number): Promise
   return Promise.resolve(response.body as Record<string, unknown>);
 }
 
-/** Sets up {@link BookablePractice} through the real API. */
-export async function setUpBookablePractice(test: TestApi, app: App = test.api.app): Promise<BookablePractice> {
-  const practice = await seedPractice(test);
-  const admin = await loginAs(test, practice.slug, 'admin');
-  const frontDesk = await loginAs(test, practice.slug, 'front_desk');
-  const injector = await loginAs(test, practice.slug, 'injector');
-  const auth = bearer(admin);
+/** Gives an injector the profile, New York license and hours {@link BookablePractice} describes, as the admin. */
+async function equipInjector(app: App, auth: string, injector: LoggedIn): Promise<void> {
   await expectStatus(
     await request(app)
       .put(`/v1/providers/${injector.userId}/profile`)
@@ -60,6 +55,16 @@ export async function setUpBookablePractice(test: TestApi, app: App = test.api.a
       .send({ rules: [1, 2, 3, 4, 5, 6, 7].map((isoWeekday) => ({ isoWeekday, startTime: '09:00', endTime: '17:00' })) }),
     200,
   );
+}
+
+/** Sets up {@link BookablePractice} through the real API. */
+export async function setUpBookablePractice(test: TestApi, app: App = test.api.app): Promise<BookablePractice> {
+  const practice = await seedPractice(test);
+  const admin = await loginAs(test, practice.slug, 'admin');
+  const frontDesk = await loginAs(test, practice.slug, 'front_desk');
+  const injector = await loginAs(test, practice.slug, 'injector');
+  const auth = bearer(admin);
+  await equipInjector(app, auth, injector);
   const createType = async (body: Record<string, unknown>): Promise<string> => {
     const created = await expectStatus(await request(app).post('/v1/appointment-types').set('authorization', auth).send(body), 201);
     return created.id as string;
@@ -74,6 +79,13 @@ export async function setUpBookablePractice(test: TestApi, app: App = test.api.a
     bufferAfterMinutes: 5,
   });
   return { practice, admin, frontDesk, injector, consultTypeId, followUpTypeId, gfeTypeId };
+}
+
+/** Another signed-in injector of the practice, licensed and working like the first one. */
+export async function addInjector(test: TestApi, setup: BookablePractice, app: App = test.api.app): Promise<LoggedIn> {
+  const injector = await loginAs(test, setup.practice.slug, 'injector');
+  await equipInjector(app, bearer(setup.admin), injector);
+  return injector;
 }
 
 /**

@@ -10,6 +10,7 @@ export type PeerMessage =
   | { type: 'receiving'; generation: number; width: number; height: number }
   | { type: 'reconnectRequired'; reason: string }
   | { type: 'transportState'; direction: 'send' | 'recv'; state: 'connected' | 'failed' }
+  | { type: 'disconnected'; reason: string }
   | { type: 'error'; code: string; message: string };
 
 /** A headless WebRTC participant in a child process (wrtc must exit explicitly). */
