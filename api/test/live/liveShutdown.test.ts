@@ -34,7 +34,7 @@ describe('the API process and its live channel', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
+    if (child?.exitCode === null) child.kill('SIGKILL');
     await test.close();
   });
 
@@ -68,8 +68,8 @@ describe('the API process and its live channel', () => {
           resolve();
         }
       };
-      started.stdout?.on('data', onData);
-      started.stderr?.on('data', onData);
+      started.stdout.on('data', onData);
+      started.stderr.on('data', onData);
       started.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`api exited with ${String(code)}: ${output.slice(-1000)}`));
