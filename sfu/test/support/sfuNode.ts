@@ -84,16 +84,16 @@ export async function startSfuNode({ id, apiUrl, serviceJwk, redisUrl, env = {} 
       output += chunk.toString('utf8');
       if (output.includes('sfu listening')) {
         clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
         // Keep draining the pipes so a chatty node never blocks on a full pipe.
-        child.stdout?.resume();
-        child.stderr?.resume();
+        child.stdout.resume();
+        child.stderr.resume();
         resolve();
       }
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => { reject(new Error(`sfu ${id} exited ${String(code)}: ${output}`)); });
   });
   return { id, url, child };
