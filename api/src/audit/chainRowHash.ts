@@ -49,13 +49,26 @@ function metadataElement(row: CopyRow): string | undefined {
 /**
  * occurred_at as selected with microseconds ("YYYY-MM-DDTHH:MM:SS.uuuuuuZ", 27 chars, by
  * to_char in auditRowsSql); the writer only stores whole milliseconds, so the last three
- * digits must be 0. Returns the millisecond ISO text the writer hashed, else null.
+ * digits must be 0. Returns the JSON string of the millisecond ISO text the writer hashed,
+ * else null. The length rule is the text's (UTF-16) length, as chainHashOfText sees it.
  */
-function millisecondTime(bytes: string | null): string | null {
+function millisecondTimeElement(bytes: string | null): string | null {
   if (bytes === null) return null;
-  // Non-ASCII bytes are never valid here; measuring the text (not the bytes) keeps the rule exact.
-  const text = /^[\x20-\x7e]*$/.test(bytes) ? bytes : textOfBytes(bytes);
-  return text.length === 27 && text.endsWith('000Z') ? byteStringOf(`${text.slice(0, 23)}Z`) : null;
+  if (bytes.length === 27 && isPrintableAscii(bytes)) {
+    // 27 ASCII bytes are 27 chars; printable ASCII but quote and backslash needs no JSON escape.
+    return bytes.endsWith('000Z') ? `"${bytes.slice(0, 23)}Z"` : null;
+  }
+  const text = textOfBytes(bytes);
+  return text.length === 27 && text.endsWith('000Z') ? jsonStringOfBytes(byteStringOf(`${text.slice(0, 23)}Z`)) : null;
+}
+
+/** True when every char is printable ASCII other than quote and backslash (a short loop: cheaper than a regular expression here). */
+function isPrintableAscii(bytes: string): boolean {
+  for (let i = 0; i < bytes.length; i += 1) {
+    const code = bytes.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
 }
 
 /** Computes stored rows' chain hashes for one practice, reusing one input buffer. */
@@ -72,13 +85,13 @@ export class ChainRowHasher {
    * when a column cannot be what the writer stored.
    */
   hashOf(row: CopyRow, prevHash: string): string | null {
-    const time = millisecondTime(row.value(C.occurredAt));
+    const time = millisecondTimeElement(row.value(C.occurredAt));
     const metadata = metadataElement(row);
     if (time === null || metadata === undefined || row.isNull(C.seq) || row.isNull(C.action) || row.isNull(C.outcome)) {
       return null;
     }
     const canonical =
-      `["${prevHash}",${this.#practiceElement},${row.jsonValue(C.seq)},${jsonStringOfBytes(time)},` +
+      `["${prevHash}",${this.#practiceElement},${row.jsonValue(C.seq)},${time},` +
       `${row.jsonValue(C.actorUserId)},${row.jsonValue(C.actorRole)},${row.jsonValue(C.action)},` +
       `${row.jsonValue(C.entityType)},${row.jsonValue(C.entityId)},${row.jsonValue(C.patientId)},` +
       `${row.jsonValue(C.outcome)},${row.jsonValue(C.ip)},${row.jsonValue(C.userAgent)},` +
