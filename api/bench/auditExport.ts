@@ -34,6 +34,7 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SERVER_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DB_PREFIX = /^[a-z_][a-z0-9_]{0,40}$/.test(process.env.BENCH_DB_PREFIX ?? '') ? (process.env.BENCH_DB_PREFIX ?? '') : 'medspa_bench_';
 const SEED_BATCH = 5_000;
 const RSS_SAMPLE_MS = 20;
 
@@ -144,7 +145,8 @@ class Discard extends Writable {
 }
 
 async function main(): Promise<void> {
-  const name = `medspa_bench_${randomBytes(5).toString('hex')}`;
+  // BENCH_DB_PREFIX: lets concurrent runs on one server pick recognisable scratch names.
+  const name = `${DB_PREFIX}${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: SERVER_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

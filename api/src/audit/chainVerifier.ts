@@ -1,11 +1,11 @@
 import type { ClientBase } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { TENANT_SETTING } from '../db/appRole.js';
-import type { AuditMetadata } from './auditMetadata.js';
-import { canonicalMetadata } from './auditMetadata.js';
 import { AUDIT_COLUMNS as C, auditRowsCopySql } from './auditRowQuery.js';
-import { GENESIS_HASH, chainHashOfText } from './chainHash.js';
-import { CopyTextDecoder } from './copyText.js';
+import { GENESIS_HASH } from './chainHash.js';
+import { ChainRowHasher } from './chainRowHash.js';
+import type { CopyRow } from './copyRows.js';
+import { CopyRowReader, copyFieldText } from './copyRows.js';
 import { MerkleFrontier, leafOfChainHashLatin1 } from './merkleTree.js';
 import { LeafBuffer } from './treeHead.js';
 
@@ -48,77 +48,25 @@ export interface ChainVerifyOptions {
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
 
-/**
- * occurred_at as selected with microseconds (to_char in auditRowsSql fixes the shape:
- * "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", 27 chars); the writer only ever stores whole milliseconds,
- * so the last three digits must be 0. Returns the millisecond ISO text the writer hashed.
- * Plain string checks instead of a regex: this runs once per event in the verifier.
- */
-function millisecondTime(text: string | null): string | null {
-  return text !== null && text.length === 27 && text.endsWith('000Z') ? `${text.slice(0, 23)}Z` : null;
-}
-
-/** Rebuilds the canonical metadata text; undefined when the stored value is not one the writer could make. */
-function canonicalOf(stored: string | null): string | null | undefined {
-  if (stored === null) {
-    return null;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stored);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return undefined;
-  }
-  return canonicalMetadata(parsed as AuditMetadata);
-}
-
-/** Recomputes one row's hash from its stored columns; null when a column cannot be what the writer stored. */
-function recomputeHash(row: readonly (string | null)[], practiceId: string, prevHash: string): string | null {
-  const time = millisecondTime(row[C.occurredAt] ?? null);
-  const metadata = canonicalOf(row[C.metadata] ?? null);
-  const seq = row[C.seq] ?? null;
-  const action = row[C.action] ?? null;
-  const outcome = row[C.outcome] ?? null;
-  if (time === null || metadata === undefined || seq === null || action === null || outcome === null) {
-    return null;
-  }
-  return chainHashOfText(prevHash, {
-    practiceId,
-    seq,
-    occurredAt: time,
-    actorUserId: row[C.actorUserId] ?? null,
-    actorRole: row[C.actorRole] ?? null,
-    action,
-    entityType: row[C.entityType] ?? null,
-    entityId: row[C.entityId] ?? null,
-    patientId: row[C.patientId] ?? null,
-    outcome,
-    ip: row[C.ip] ?? null,
-    userAgent: row[C.userAgent] ?? null,
-    requestId: row[C.requestId] ?? null,
-    canonicalMetadata: metadata,
-  });
-}
-
 /** Walks one practice's rows in seq order, remembering only the previous link (flat memory). */
 class ChainWalk {
   checkedCount = 0;
   firstBroken: ChainBreak | undefined;
   lastSeq = 0;
-  lastId: string | null = null;
+  /** id of the last verified event as COPY wrote it (decoded only if a break is reported). */
+  lastIdColumn: string | null = null;
   lastHash = GENESIS_HASH;
   readonly frontier = MerkleFrontier.empty();
   readonly rootsAt = new Map<number, string>();
   readonly leaves: LeafBuffer | undefined;
+  readonly #hasher: ChainRowHasher;
 
   constructor(
-    private readonly practiceId: string,
+    practiceId: string,
     private readonly options: ChainVerifyOptions,
   ) {
     this.leaves = options.keepLeaves === true ? new LeafBuffer() : undefined;
+    this.#hasher = new ChainRowHasher(practiceId);
   }
 
   /** The tree grows over every row as stored, so a checkpoint is compared even past a chain break. */
@@ -132,50 +80,54 @@ class ChainWalk {
     }
   }
 
-  visit(row: readonly (string | null)[]): void {
-    this.grow(row[C.hash] ?? null);
+  /** Columns are compared as COPY byte strings (copyRows.ts): hashes, seq and ids are ASCII. */
+  visit(row: CopyRow): void {
+    const storedHash = row.value(C.hash);
+    this.grow(storedHash);
     if (this.firstBroken !== undefined) {
       return;
     }
     const expectedSeq = this.lastSeq + 1;
-    const seqText = row[C.seq] ?? '';
-    const id = row[C.id] ?? null;
+    const seqText = row.value(C.seq) ?? '';
     const brokenAt = (reason: ChainBreakReason): void => {
-      this.firstBroken = { seq: Number(seqText), eventId: id, reason };
+      this.firstBroken = { seq: Number(seqText), eventId: row.text(C.id), reason };
     };
     if (seqText !== String(expectedSeq)) {
       brokenAt('seq_gap');
       return;
     }
-    if (row[C.prevHash] !== this.lastHash) {
+    if (row.value(C.prevHash) !== this.lastHash) {
       brokenAt('prev_hash_mismatch');
       return;
     }
-    const storedHash = row[C.hash] ?? null;
-    if (storedHash === null || recomputeHash(row, this.practiceId, this.lastHash) !== storedHash) {
+    if (storedHash === null || this.#hasher.hashOf(row, this.lastHash) !== storedHash) {
       brokenAt('hash_mismatch');
       return;
     }
     this.checkedCount += 1;
     this.lastSeq = expectedSeq;
-    this.lastId = id;
+    this.lastIdColumn = row.raw(C.id);
     this.lastHash = storedHash;
+  }
+
+  #lastId(): string | null {
+    return this.lastIdColumn === null ? null : copyFieldText(this.lastIdColumn);
   }
 
   checkHead(head: { last_seq: string; last_hash: string; tree_frontier: Buffer } | undefined): void {
     if (this.firstBroken !== undefined) {
       return;
     }
-    const empty = this.lastId === null;
+    const empty = this.lastIdColumn === null;
     const matches =
       head === undefined ? empty : head.last_seq === String(this.lastSeq) && head.last_hash === this.lastHash;
     if (!matches) {
-      this.firstBroken = { seq: this.lastSeq, eventId: this.lastId, reason: 'head_mismatch' };
+      this.firstBroken = { seq: this.lastSeq, eventId: this.#lastId(), reason: 'head_mismatch' };
       return;
     }
     // The stored frontier (what signed tree heads are made from) must be this tree's.
     if (head !== undefined && !head.tree_frontier.equals(this.frontier.encode())) {
-      this.firstBroken = { seq: this.lastSeq, eventId: this.lastId, reason: 'tree_head_mismatch' };
+      this.firstBroken = { seq: this.lastSeq, eventId: this.#lastId(), reason: 'tree_head_mismatch' };
     }
   }
 }
@@ -204,16 +156,17 @@ export async function verifyPracticeChain(
       [practice],
     );
     const walk = new ChainWalk(practice, options);
-    const decoder = new CopyTextDecoder();
+    const reader = new CopyRowReader();
+    const visit = (row: CopyRow): void => {
+      walk.visit(row);
+    };
     const rows = client.query(copyTo(auditRowsCopySql({ filters: {}, timePrecision: 'us' })));
     // After a break the rest of the COPY is still read (cheaply, without hashing): leaving
     // it unread would leave the connection mid-protocol.
     for await (const chunk of rows as AsyncIterable<Buffer>) {
-      for (const row of decoder.push(chunk)) {
-        walk.visit(row);
-      }
+      reader.push(chunk, visit);
     }
-    decoder.end();
+    reader.end();
     walk.checkHead(heads.rows[0]);
     await client.query('COMMIT');
     const tree = { size: walk.frontier.size, rootHash: walk.frontier.root().toString('hex') };

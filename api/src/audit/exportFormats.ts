@@ -1,9 +1,6 @@
 import { AUDIT_COLUMNS as C, AUDIT_COLUMN_NAMES } from './auditRowQuery.js';
-import type { ByteWriter } from './byteWriter.js';
-import { decodeCopyField } from './copyText.js';
-import { fhirAuditEventJson } from './fhirAuditEvent.js';
+import type { CopyRow } from './copyRows.js';
 import { FhirEntryWriter } from './fhirEntryWriter.js';
-import type { AuditRowView } from './fhirAuditEvent.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'fhir'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -17,8 +14,9 @@ export interface ExportFrame {
 }
 
 /**
- * A format turns rows (raw COPY text columns, still escaped) into text. Output is the
- * concatenation prefix + row + separator + row ... + suffix.
+ * A format writes rows straight from their COPY text (copyRows.ts). Output is the
+ * concatenation prefix + row + separator + row ... + suffix; rows are returned as byte
+ * strings (latin1 strings holding UTF-8 bytes, see copyRows.ts), the rest as text.
  */
 export interface ExportFormatter {
   readonly contentType: string;
@@ -26,24 +24,9 @@ export interface ExportFormatter {
   prefix: (frame: ExportFrame) => string;
   /** Placed between two rows. */
   readonly separator: string;
-  row: (fields: readonly string[], frame: ExportFrame) => string;
-  /**
-   * Optional faster equivalent of `row` for one export: appends exactly the UTF-8 bytes of
-   * row(fields, frame) to a ByteWriter, for formats whose rows are large enough that
-   * building them as strings dominates.
-   */
-  rowWriter?: (frame: ExportFrame) => (out: ByteWriter, fields: readonly string[]) => void;
+  /** The row writer of one export (it may cache per-export fragments). */
+  rowWriter: (frame: ExportFrame) => (row: CopyRow) => string;
   suffix: string;
-}
-
-/** Columns whose stored text is an identifier, number, hash, code or ISO time: nothing to escape. */
-function plain(fields: readonly string[], column: number): string | null {
-  const raw = fields[column];
-  return raw === undefined || raw === '\\N' ? null : raw;
-}
-
-function text(fields: readonly string[], column: number): string | null {
-  return decodeCopyField(fields[column] ?? '\\N');
 }
 
 // ---- CSV (RFC 4180) ------------------------------------------------------------------
@@ -74,30 +57,32 @@ export function csvField(value: string | null): string {
 /** RFC 4180 §2 rule 1: records end with CRLF. */
 const CRLF = '\r\n';
 
+/** A plain column (identifier, number, hash, code or ISO time, nothing to escape): NULL is empty. */
+function plainOrEmpty(row: CopyRow, column: number): string {
+  return row.isNull(column) ? '' : row.raw(column);
+}
+
 const csv: ExportFormatter = {
   contentType: 'text/csv; charset=utf-8; header=present',
   fileExtension: 'csv',
   prefix: () => `${AUDIT_COLUMN_NAMES.join(',')}${CRLF}`,
   separator: '',
-  row: (f) =>
+  rowWriter: () => (r) =>
     // id, seq, time, uuids, outcome and hashes cannot contain a comma, quote, line break or
     // a leading formula character; only the free-text columns go through csvField.
-    `${f[C.id] ?? ''},${f[C.seq] ?? ''},${f[C.occurredAt] ?? ''},${plain(f, C.actorUserId) ?? ''},` +
-    `${csvField(text(f, C.actorRole))},${csvField(text(f, C.action))},${csvField(text(f, C.entityType))},` +
-    `${csvField(text(f, C.entityId))},${plain(f, C.patientId) ?? ''},${f[C.outcome] ?? ''},` +
-    `${csvField(text(f, C.ip))},${csvField(text(f, C.userAgent))},${csvField(text(f, C.requestId))},` +
-    `${csvField(text(f, C.metadata))},${f[C.prevHash] ?? ''},${f[C.hash] ?? ''}${CRLF}`,
+    `${r.raw(C.id)},${r.raw(C.seq)},${r.raw(C.occurredAt)},${plainOrEmpty(r, C.actorUserId)},` +
+    `${csvField(r.value(C.actorRole))},${csvField(r.value(C.action))},${csvField(r.value(C.entityType))},` +
+    `${csvField(r.value(C.entityId))},${plainOrEmpty(r, C.patientId)},${r.raw(C.outcome)},` +
+    `${csvField(r.value(C.ip))},${csvField(r.value(C.userAgent))},${csvField(r.value(C.requestId))},` +
+    `${csvField(r.value(C.metadata))},${r.raw(C.prevHash)},${r.raw(C.hash)}${CRLF}`,
   suffix: '',
 };
 
 // ---- NDJSON (one JSON text per line, RFC 8259 + "\n") ---------------------------------
 
-function jsonString(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value);
-}
-
-function jsonPlain(value: string | null): string {
-  return value === null ? 'null' : `"${value}"`;
+/** A plain column as JSON: a string in quotes (nothing to escape), or null. */
+function jsonPlain(row: CopyRow, column: number): string {
+  return row.isNull(column) ? 'null' : `"${row.raw(column)}"`;
 }
 
 const ndjson: ExportFormatter = {
@@ -105,41 +90,19 @@ const ndjson: ExportFormatter = {
   fileExtension: 'ndjson',
   prefix: () => '',
   separator: '',
-  row: (f) =>
-    `{"id":"${f[C.id] ?? ''}","seq":${f[C.seq] ?? ''},"occurredAt":"${f[C.occurredAt] ?? ''}",` +
-    `"actorUserId":${jsonPlain(plain(f, C.actorUserId))},"actorRole":${jsonString(text(f, C.actorRole))},` +
-    `"action":${jsonString(text(f, C.action))},"entityType":${jsonString(text(f, C.entityType))},` +
-    `"entityId":${jsonString(text(f, C.entityId))},"patientId":${jsonPlain(plain(f, C.patientId))},` +
-    `"outcome":"${f[C.outcome] ?? ''}","ip":${jsonString(text(f, C.ip))},"userAgent":${jsonString(text(f, C.userAgent))},` +
-    `"requestId":${jsonString(text(f, C.requestId))},"metadata":${text(f, C.metadata) ?? 'null'},` +
-    `"prevHash":"${f[C.prevHash] ?? ''}","hash":"${f[C.hash] ?? ''}"}\n`,
+  rowWriter: () => (r) =>
+    `{"id":"${r.raw(C.id)}","seq":${r.raw(C.seq)},"occurredAt":"${r.raw(C.occurredAt)}",` +
+    `"actorUserId":${jsonPlain(r, C.actorUserId)},"actorRole":${r.jsonValue(C.actorRole)},` +
+    `"action":${r.jsonValue(C.action)},"entityType":${r.jsonValue(C.entityType)},` +
+    `"entityId":${r.jsonValue(C.entityId)},"patientId":${jsonPlain(r, C.patientId)},` +
+    `"outcome":"${r.raw(C.outcome)}","ip":${r.jsonValue(C.ip)},"userAgent":${r.jsonValue(C.userAgent)},` +
+    // metadata is jsonb text already: written as PostgreSQL printed it.
+    `"requestId":${r.jsonValue(C.requestId)},"metadata":${r.value(C.metadata) ?? 'null'},` +
+    `"prevHash":"${r.raw(C.prevHash)}","hash":"${r.raw(C.hash)}"}\n`,
   suffix: '',
 };
 
 // ---- FHIR R4 Bundle of AuditEvent ------------------------------------------------------
-
-/** Decodes a raw COPY row into the view the FHIR mapping takes. */
-export function auditRowView(f: readonly string[]): AuditRowView {
-  const metadata = text(f, C.metadata);
-  return {
-    id: f[C.id] ?? '',
-    seq: f[C.seq] ?? '',
-    occurredAt: f[C.occurredAt] ?? '',
-    actorUserId: plain(f, C.actorUserId),
-    actorRole: text(f, C.actorRole),
-    action: text(f, C.action) ?? '',
-    entityType: text(f, C.entityType),
-    entityId: text(f, C.entityId),
-    patientId: plain(f, C.patientId),
-    outcome: f[C.outcome] ?? '',
-    ip: text(f, C.ip),
-    userAgent: text(f, C.userAgent),
-    requestId: text(f, C.requestId),
-    metadata: metadata === null ? null : (JSON.parse(metadata) as Record<string, unknown>),
-    prevHash: f[C.prevHash] ?? '',
-    hash: f[C.hash] ?? '',
-  };
-}
 
 /** A Bundle of type "collection" (https://hl7.org/fhir/R4/bundle.html), streamed entry by entry. */
 const fhir: ExportFormatter = {
@@ -148,14 +111,10 @@ const fhir: ExportFormatter = {
   prefix: (frame) =>
     `{"resourceType":"Bundle","id":"${frame.exportId}","type":"collection","timestamp":"${frame.startedAt}","entry":[`,
   separator: ',',
-  row: (f, frame) =>
-    `{"fullUrl":"urn:uuid:${f[C.id] ?? ''}","resource":${fhirAuditEventJson(auditRowView(f), frame.practiceId)}}`,
-  // ~1.9 kB of mostly constant JSON per row: written as bytes, see fhirEntryWriter.ts.
+  // ~1.9 kB of mostly constant JSON per row, see fhirEntryWriter.ts.
   rowWriter: (frame) => {
     const entries = new FhirEntryWriter(frame.practiceId);
-    return (out, fields) => {
-      entries.write(out, fields);
-    };
+    return (row) => entries.entry(row);
   },
   suffix: ']}',
 };

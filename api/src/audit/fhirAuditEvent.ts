@@ -151,14 +151,15 @@ export function toFhirAuditEvent(row: AuditRowView, practiceId: string): Record<
   };
 }
 
-// ---- Streaming serializer ----------------------------------------------------------------
+// ---- Fragments for the streaming writer ---------------------------------------------------
 // Exports write millions of resources. Building each as objects and calling JSON.stringify
-// dominated the export's CPU time, so this writes the same JSON text directly, with the
-// per-action and per-role fragments computed once. It must produce exactly
-// JSON.stringify(toFhirAuditEvent(row, practiceId)); fhirAuditEvent.test.ts checks that.
+// dominated the export's CPU time, so fhirEntryWriter.ts writes the same JSON text directly
+// from these fragments, computed once per action, role or entity kind. It must produce
+// exactly JSON.stringify(toFhirAuditEvent(row, practiceId)); exportEquivalence.test.ts
+// (api/test/audit) checks that.
 
 const json = JSON.stringify;
-/** @internal Shared with the byte-level writer in fhirEntryWriter.ts. */
+/** @internal Shared with the streaming writer in fhirEntryWriter.ts. */
 export const ENTITY_TYPE_SYSTEM_OBJECT = json({
   system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
   code: '2',
@@ -195,18 +196,6 @@ export function roleFragment(role: string): string {
   return fragment;
 }
 
-/**
- * Quotes a value the database guarantees needs no JSON escaping (uuid, hex hash, decimal
- * seq, ISO time from to_char): saves a JSON.stringify call per field on the hot path.
- */
-function quoted(value: string): string {
-  return `"${value}"`;
-}
-
-function extensionJson(name: string, valueJson: string): string {
-  return `{"url":"${FHIR_SYSTEM_BASE}:fhir:${name}","valueString":${valueJson}}`;
-}
-
 const identifierSystems = new Map<string, string>();
 
 /** JSON string of the identifier system for a kind of entity (user, patient, entity types). */
@@ -219,40 +208,10 @@ export function identifierSystemJson(kind: string): string {
   return system;
 }
 
-function identifierJson(kind: string, valueJson: string): string {
-  return `{"identifier":{"system":${identifierSystemJson(kind)},"value":${valueJson}}}`;
-}
-
 /** `[{"type":…,"valueString":…},…]`: the metadata entries as AuditEvent.entity.detail. */
 export function detailJson(metadata: Record<string, unknown>): string {
   const details = Object.entries(metadata).map(
     ([type, value]) => `{"type":${json(type)},"valueString":${json(typeof value === 'string' ? value : json(value))}}`,
   );
   return `[${details.join(',')}]`;
-}
-
-/** JSON text of toFhirAuditEvent(row, practiceId), written directly. */
-export function fhirAuditEventJson(row: AuditRowView, practiceId: string): string {
-  let out = `{"resourceType":"AuditEvent","id":${quoted(row.id)},"extension":[${extensionJson('audit-seq', quoted(row.seq))},${extensionJson('prev-hash', quoted(row.prevHash))},${extensionJson('hash', quoted(row.hash))}`;
-  if (row.requestId !== null) out += `,${extensionJson('request-id', json(row.requestId))}`;
-  out += `],${actionFragment(row.action)},"recorded":${quoted(row.occurredAt)}`;
-  out += row.outcome === 'success' ? ',"outcome":"0"' : `,"outcome":"4","outcomeDesc":${json(row.outcome)}`;
-  out += ',"agent":[{"requestor":true';
-  if (row.actorRole !== null) out += roleFragment(row.actorRole);
-  if (row.actorUserId !== null) out += `,"who":${identifierJson('user', quoted(row.actorUserId))}`;
-  if (row.ip !== null) out += `,"network":{"address":${json(row.ip)},"type":"2"}`;
-  if (row.userAgent !== null) out += `,"extension":[${extensionJson('user-agent', json(row.userAgent))}]`;
-  out += `}],"source":{"site":${quoted(practiceId)}${SOURCE_TAIL}`;
-  const entities: string[] = [];
-  if (row.entityId !== null || row.metadata !== null) {
-    let item = `{"type":${ENTITY_TYPE_SYSTEM_OBJECT}`;
-    if (row.entityId !== null) item += `,"what":${identifierJson(row.entityType ?? 'entity', json(row.entityId))}`;
-    if (row.metadata !== null) {
-      item += `,"detail":${detailJson(row.metadata)}`;
-    }
-    entities.push(`${item}}`);
-  }
-  if (row.patientId !== null) entities.push(`{"what":${identifierJson('patient', quoted(row.patientId))}${PATIENT_ENTITY_TAIL}`);
-  if (entities.length > 0) out += `,"entity":[${entities.join(',')}]`;
-  return `${out}}`;
 }
