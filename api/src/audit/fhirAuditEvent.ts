@@ -107,16 +107,14 @@ export function toFhirAuditEvent(row: AuditRowView, practiceId: string): Record<
   if (row.userAgent !== null) agent.extension = [extension('user-agent', row.userAgent)];
 
   const entity: Record<string, unknown>[] = [];
-  if (row.entityId !== null || row.metadata !== null) {
+  const details = row.metadata === null ? [] : detailEntries(row.metadata);
+  if (row.entityId !== null || details.length > 0) {
     const item: Record<string, unknown> = {
       type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
     };
     if (row.entityId !== null) item.what = { identifier: identifier(row.entityType ?? 'entity', row.entityId) };
-    if (row.metadata !== null) {
-      item.detail = Object.entries(row.metadata).map(([type, value]) => ({
-        type,
-        valueString: typeof value === 'string' ? value : JSON.stringify(value),
-      }));
+    if (details.length > 0) {
+      item.detail = details.map(([type, valueString]) => ({ type, valueString }));
     }
     entity.push(item);
   }
@@ -208,10 +206,22 @@ export function identifierSystemJson(kind: string): string {
   return system;
 }
 
-/** `[{"type":…,"valueString":…},…]`: the metadata entries as AuditEvent.entity.detail. */
-export function detailJson(metadata: Record<string, unknown>): string {
-  const details = Object.entries(metadata).map(
-    ([type, value]) => `{"type":${json(type)},"valueString":${json(typeof value === 'string' ? value : json(value))}}`,
-  );
-  return `[${details.join(',')}]`;
+/**
+ * The metadata entries as AuditEvent.entity.detail `[type, valueString]` pairs: strings as
+ * they are, other values as their JSON text. FHIR R4 allows neither an empty string nor an
+ * empty array, so entries with an empty key or value are left out (and `{}` gives none).
+ */
+export function detailEntries(metadata: Record<string, unknown>): [type: string, valueString: string][] {
+  const entries: [string, string][] = [];
+  for (const [type, value] of Object.entries(metadata)) {
+    const valueString = typeof value === 'string' ? value : JSON.stringify(value);
+    if (type !== '' && valueString !== '') entries.push([type, valueString]);
+  }
+  return entries;
+}
+
+/** `[{"type":…,"valueString":…},…]`, or null when the metadata has no detail to show. */
+export function detailJson(metadata: Record<string, unknown>): string | null {
+  const details = detailEntries(metadata).map(([type, value]) => `{"type":${json(type)},"valueString":${json(value)}}`);
+  return details.length === 0 ? null : `[${details.join(',')}]`;
 }

@@ -51,18 +51,21 @@ function whatSegment(kind: string): string {
 /**
  * AuditEvent.entity.detail for the metadata as PostgreSQL printed it: in printed order
  * (JSON.parse keeps it for identifier keys), strings as they are, other values as their
- * JSON text in a string. Other shapes go through JSON.parse; a JSON null is no metadata.
+ * JSON text in a string. Other shapes go through JSON.parse; a JSON null or an object with
+ * nothing to show is no detail.
  */
 function detailOf(printed: string): string | null {
   const members = flatJsonbMembers(printed);
   if (members !== null) {
-    const details = members.map(
-      ([key, value]) => `{"type":"${key}","valueString":${value.startsWith('"') ? value : `"${value}"`}}`,
-    );
-    return `[${details.join(',')}]`;
+    // Empty strings are left out as in detailEntries (FHIR R4 has no empty string or array).
+    const details = members
+      .filter(([, value]) => value !== '""')
+      .map(([key, value]) => `{"type":"${key}","valueString":${value.startsWith('"') ? value : `"${value}"`}}`);
+    return details.length === 0 ? null : `[${details.join(',')}]`;
   }
   const parsed = JSON.parse(Buffer.from(printed, 'latin1').toString('utf8')) as Record<string, unknown> | null;
-  return parsed === null ? null : byteStringOf(detailJson(parsed));
+  const detail = parsed === null ? null : detailJson(parsed);
+  return detail === null ? null : byteStringOf(detail);
 }
 
 /** Cache of byte-string fragments keyed by a column's raw COPY text (a handful of distinct values). */

@@ -83,7 +83,7 @@ describe('export encoders on COPY bytes', () => {
     }
   });
 
-  it.each(EXPORT_FORMATS)('%s: byte-identical for rows outside FHIR rules (control characters, {} metadata)', async (format) => {
+  it.each(EXPORT_FORMATS)('%s: byte-identical for rows outside FHIR rules (control characters)', async (format) => {
     const bytes = copyText(OUTSIDE_FHIR_RULES_ROWS);
     const expected = referenceExport(format, bytes, FRAME);
     for (const chunks of cuts(bytes, 3)) {

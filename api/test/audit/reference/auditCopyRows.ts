@@ -64,15 +64,18 @@ export const VALID_ROWS: readonly AuditCopyRow[] = [
   [id(7), '7', at(7), USER, 'compliance_officer', 'audit.verify', 'practice', 'p1', null, 'success', '203.0.113.9', null, 'r7', '{"max": 9007199254740991, "ratio": 0.5, "label": "tab\\there"}', HASH_A, HASH_B],
   // Metadata keys that sort differently by length than by code unit (canonical form re-sorts them).
   [id(8), '8', at(8), USER, 'injector', 'patient.search', 'patient', 'query', null, 'success', '203.0.113.9', 'ua', 'r8', '{"b": 1, "aa": 2, "Z_1": false}', HASH_B, HASH_A],
+  // Metadata with nothing to show: `{}` and an empty string give no detail (R4 has no empty array or string).
+  [id(9), '9', at(9), USER, 'patient', 'patient.read', null, null, null, 'success', null, null, null, '{}', HASH_A, HASH_B],
+  [id(10), '10', at(1), USER, 'patient', 'patient.read', 'patient', 'e10', null, 'success', null, null, null, '{"reason": ""}', HASH_B, HASH_A],
+  [id(11), '11', at(2), USER, 'patient', 'some.future_action', null, null, null, 'success', null, null, null, '{"": "x", "ratio": 0.5, "note": ""}', HASH_A, HASH_A],
 ];
 
 /**
  * Rows the writer can store whose FHIR mapping is outside R4's rules (the encoders must
  * still match byte for byte): control characters in every free-text column (FHIR strings
- * SHOULD NOT hold them), leading tab or CR, and `{}` metadata (an empty `detail` array).
+ * SHOULD NOT hold them), leading tab or CR.
  */
 export const OUTSIDE_FHIR_RULES_ROWS: readonly AuditCopyRow[] = [
   [id(1), '1', at(1), USER, 'ro\u0001le', 'act\bion', 'ty\fpe', 'en\vtity\u001f', PATIENT, 'success', 'i\u0002p', 'ua\u007f\u0008', 're\u001bq', '{"k": "\\u0001\\b"}', HASH_A, HASH_B],
   [id(2), '2', at(2), null, '\tlead', '\rcr', ',comma', '"', null, 'denied', '\\', '\\N', '\\\\N', '{"k": "\\\\N"}', HASH_B, HASH_A],
-  [id(3), '3', at(3), USER, 'patient', 'patient.read', 'patient', 'e3', null, 'success', null, null, null, '{}', HASH_A, HASH_B],
 ];
