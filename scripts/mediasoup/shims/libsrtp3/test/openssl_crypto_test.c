@@ -4,6 +4,8 @@
 // sessions created after it use the OpenSSL ones. With equal keys both must produce the same
 // SRTP/SRTCP octets and each must accept the other's packets. Built and run by build-worker.sh
 // before the worker build; exits non-zero on the first mismatch.
+#include <srtp2/auth.h>
+#include <srtp2/cipher.h>
 #include <srtp2/srtp.h>
 
 #include <stdio.h>
@@ -11,6 +13,9 @@
 #include <string.h>
 
 srtp_err_status_t ms_srtp3_shim_replace_crypto(void);
+// Exported by libsrtp2 but declared only in its private crypto_kernel.h.
+const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
+const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
 
 enum { MAX_PACKET = 1500, PACKETS = 200 };
 
@@ -28,7 +33,12 @@ static const suite suites[] = {
 	  srtp_crypto_policy_set_rtcp_default, 30 },
 	{ "AES_CM_256_HMAC_SHA1_80", srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80,
 	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80, 46 },
+	{ "AEAD_AES_128_GCM", srtp_crypto_policy_set_aes_gcm_128_16_auth,
+	  srtp_crypto_policy_set_aes_gcm_128_16_auth, 28 },
+	{ "AEAD_AES_256_GCM", srtp_crypto_policy_set_aes_gcm_256_16_auth,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth, 44 },
 };
+enum { SUITES = sizeof(suites) / sizeof(suites[0]) };
 
 static srtp_t session(const suite *s, uint8_t *key, srtp_ssrc_type_t direction)
 {
@@ -80,9 +90,9 @@ int main(void)
 {
 	if (srtp_init() != srtp_err_status_ok)
 		return 1;
-	srtp_t native_tx[3], native_rx[3];
-	uint8_t keys[3][46];
-	for (int i = 0; i < 3; i++) {
+	srtp_t native_tx[SUITES], native_rx[SUITES];
+	uint8_t keys[SUITES][46];
+	for (int i = 0; i < SUITES; i++) {
 		for (int k = 0; k < 46; k++)
 			keys[i][k] = (uint8_t)(k * 13 + i + 1);
 		native_tx[i] = session(&suites[i], keys[i], ssrc_any_outbound);
@@ -93,8 +103,22 @@ int main(void)
 		fprintf(stderr, "ms_srtp3_shim_replace_crypto failed: %d\n", (int)err);
 		return 1;
 	}
+	// The sessions below must really run on the replacements.
+	const srtp_cipher_type_id_t ciphers[] = { SRTP_AES_ICM_128, SRTP_AES_ICM_256, SRTP_AES_GCM_128, SRTP_AES_GCM_256 };
+	for (size_t c = 0; c < sizeof(ciphers) / sizeof(ciphers[0]); c++) {
+		const srtp_cipher_type_t *type = srtp_crypto_kernel_get_cipher_type(ciphers[c]);
+		if (type == NULL || strstr(type->description, "OpenSSL EVP (medspa shim)") == NULL) {
+			fprintf(stderr, "FAIL cipher type %u is not the OpenSSL replacement\n", (unsigned)ciphers[c]);
+			return 1;
+		}
+	}
+	const srtp_auth_type_t *auth = srtp_crypto_kernel_get_auth_type(SRTP_HMAC_SHA1);
+	if (auth == NULL || strstr(auth->description, "(medspa shim)") == NULL) {
+		fprintf(stderr, "FAIL HMAC-SHA1 is not the OpenSSL replacement\n");
+		return 1;
+	}
 	int ok = 1;
-	for (int i = 0; i < 3 && ok; i++) {
+	for (int i = 0; i < SUITES && ok; i++) {
 		const suite *s = &suites[i];
 		srtp_t shim_tx = session(s, keys[i], ssrc_any_outbound);
 		srtp_t shim_rx = session(s, keys[i], ssrc_any_inbound);
@@ -126,7 +150,7 @@ int main(void)
 		if (ok)
 			printf("ok %s: %d RTP + %d RTCP packets identical to libsrtp2's own crypto\n", s->name, PACKETS, PACKETS);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < SUITES; i++) {
 		srtp_dealloc(native_tx[i]);
 		srtp_dealloc(native_rx[i]);
 	}
