@@ -9,7 +9,9 @@
 //   - forwarded: packets the worker sent (consumer stats) vs packets generated x consumers,
 //   - delivered: packets the sink received (also limited by this Node process on a busy box),
 //   - worker CPU: user+system time of the worker process over the measurement window,
-//   - µs/pkt: worker CPU time per forwarded packet (the per-consumer cost of one packet).
+//   - µs/pkt: worker CPU time per forwarded packet (the per-consumer cost of one packet),
+//   - sends: "sendmsg" (one syscall per packet), or the share of packets the worker queued in
+//     io_uring (the rest fell back to sendmsg because the submission queue was full).
 // usage: node bench/sfu-consumers.mjs [steps, e.g. 100,250,500,750,1000]
 //   BENCH_SECONDS: measurement window per step (default 6)
 //   BENCH_SINK=none: consumers send to a port nobody reads (no receiving cost in this process,
@@ -151,11 +153,13 @@ async function createBench() {
     const sentBefore = await forwardedPackets(consumers);
     const deliveredBefore = delivered;
     const usageBefore = await worker.getResourceUsage();
+    const uringBefore = (await worker.dump()).liburing;
     const started = Date.now();
     const generated = await stream(SECONDS);
     const elapsed = (Date.now() - started) / 1000;
     const usageAfter = await worker.getResourceUsage();
     await sleep(DRAIN_MS);
+    const uringAfter = (await worker.dump()).liburing;
     const sentAfter = await forwardedPackets(consumers);
     const expected = generated * consumers.length;
     const forwarded = sentAfter - sentBefore;
@@ -169,6 +173,7 @@ async function createBench() {
       // Packets still queued when the window closed are counted after DRAIN_MS, while their CPU
       // may fall outside the window; at < 1 % loss that skew is below 1 %.
       microsPerPacket: forwarded > 0 ? (cpuMs * 1000) / forwarded : undefined,
+      sends: sendPath(uringBefore, uringAfter),
       load: load(),
     };
   }
@@ -179,6 +184,14 @@ async function createBench() {
     worker.close();
   };
   return { measure, close };
+}
+
+/** How the worker sent during the window (Worker.dump().liburing exists only with io_uring). */
+function sendPath(before, after) {
+  if (before === undefined || after === undefined) return 'sendmsg';
+  const queued = after.sqeProcessCount - before.sqeProcessCount;
+  const missed = after.sqeMissCount - before.sqeMissCount;
+  return queued + missed > 0 ? `uring ${((queued / (queued + missed)) * 100).toFixed(0)}%` : 'uring';
 }
 
 const percent = (value) => (value === undefined ? 'n/a' : `${(value * 100).toFixed(2)} %`);
@@ -192,12 +205,12 @@ function header() {
 async function single() {
   const bench = await createBench();
   header();
-  console.log('consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss | µs/pkt | load');
+  console.log('consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss | µs/pkt | sends     | load');
   let best;
   for (const target of STEPS) {
     const step = await bench.measure(target);
     console.log(
-      `${String(step.consumers).padStart(9)} | ${(step.cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(step.forwardedPerSecond).toString().padStart(15)} | ${percent(step.forwardLoss).padStart(12)} | ${percent(step.deliveredLoss).padStart(14)} | ${micros(step.microsPerPacket).padStart(6)} | ${step.load}`,
+      `${String(step.consumers).padStart(9)} | ${(step.cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(step.forwardedPerSecond).toString().padStart(15)} | ${percent(step.forwardLoss).padStart(12)} | ${percent(step.deliveredLoss).padStart(14)} | ${micros(step.microsPerPacket).padStart(6)} | ${step.sends.padEnd(9)} | ${step.load}`,
     );
     if (step.forwardLoss < LOSS_LIMIT) best = step;
     else break;
@@ -253,7 +266,7 @@ async function compare(spec) {
     if (!reply.ready) throw new Error(`${contender.name}: ${reply.error}`);
     console.log(`${contender.name}: ${contender.bin}`);
   }
-  console.log('build | consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss | µs/pkt | load');
+  console.log('build | consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss | µs/pkt | sends     | load');
   for (const [index, target] of STEPS.entries()) {
     const order = index % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
@@ -265,7 +278,7 @@ async function compare(spec) {
       contender.rows.set(target, step);
       if (step.forwardLoss >= LOSS_LIMIT) contender.failed = true;
       console.log(
-        `${contender.name.padEnd(5)} | ${String(step.consumers).padStart(9)} | ${(step.cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(step.forwardedPerSecond).toString().padStart(15)} | ${percent(step.forwardLoss).padStart(12)} | ${percent(step.deliveredLoss).padStart(14)} | ${micros(step.microsPerPacket).padStart(6)} | ${step.load}`,
+        `${contender.name.padEnd(5)} | ${String(step.consumers).padStart(9)} | ${(step.cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(step.forwardedPerSecond).toString().padStart(15)} | ${percent(step.forwardLoss).padStart(12)} | ${percent(step.deliveredLoss).padStart(14)} | ${micros(step.microsPerPacket).padStart(6)} | ${step.sends.padEnd(9)} | ${step.load}`,
       );
     }
     if (contenders.every((contender) => contender.failed)) break;
