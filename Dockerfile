@@ -24,7 +24,7 @@ FROM node:20-bookworm-slim AS runtime
 # Shared libraries the offline-built mediasoup worker links against.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends libssl3 libuv1 libsrtp2-1 libusrsctp2 \
-     libabsl20220623 ca-certificates tini \
+     libabsl20220623 liburing2 ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production

@@ -8,15 +8,24 @@
 // per-transport encryption, sending to a counting UDP sink. For each step the script prints:
 //   - forwarded: packets the worker sent (consumer stats) vs packets generated x consumers,
 //   - delivered: packets the sink received (also limited by this Node process on a busy box),
-//   - worker CPU: user+system time of the worker process over the measurement window.
+//   - worker CPU: user+system time of the worker process over the measurement window,
+//   - µs/pkt: worker CPU time per forwarded packet (the per-consumer cost of one packet),
+//   - sends: "sendmsg" (one syscall per packet), or the share of packets the worker queued in
+//     io_uring (the rest fell back to sendmsg because the submission queue was full).
 // usage: node bench/sfu-consumers.mjs [steps, e.g. 100,250,500,750,1000]
 //   BENCH_SECONDS: measurement window per step (default 6)
 //   BENCH_SINK=none: consumers send to a port nobody reads (no receiving cost in this process,
 //   which on a 2-core box otherwise competes with the worker); delivered loss is then not measured.
+//   BENCH_WORKER_BINS=old:/path/a,new:/path/b: compares worker binaries in one run. Each binary
+//   gets its own child process (MEDIASOUP_WORKER_BIN) holding its worker and consumers; at every
+//   step the children measure one after the other (order swapped each step, so neither always
+//   runs first), and a side-by-side table follows. A binary stops at its first step >= 1 % loss.
+import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(new URL('../sfu/package.json', import.meta.url));
 const mediasoup = require('mediasoup');
@@ -37,6 +46,7 @@ const CLOCK_RATE = 90000;
 const LOSS_LIMIT = 0.01;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 /** One RTP packet (RFC 3550 §5.1) carrying a VP8 payload descriptor (RFC 7741 §4.2). */
 function packet(sequence, timestamp, firstOfFrame, lastOfFrame, keyFrame) {
@@ -56,7 +66,8 @@ function packet(sequence, timestamp, firstOfFrame, lastOfFrame, keyFrame) {
   return buffer;
 }
 
-async function main() {
+/** A worker with one producer fed by this process, ready to grow its consumer count. */
+async function createBench() {
   const worker = await mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 29999 });
   const router = await worker.createRouter({
     mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: CLOCK_RATE, preferredPayloadType: PAYLOAD_TYPE }],
@@ -118,11 +129,9 @@ async function main() {
 
   const consumers = [];
   const rtpCapabilities = router.rtpCapabilities;
-  console.log(`mediasoup ${mediasoup.version}, 1 worker, ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`stream: VP8 ${FPS} fps x ${PACKETS_PER_FRAME} packets x ${PACKET_BYTES} B = ${((FPS * PACKETS_PER_FRAME * PACKET_BYTES * 8) / 1e6).toFixed(2)} Mbit/s; window ${SECONDS}s`);
-  console.log('consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss');
-  let best;
-  for (const target of STEPS) {
+
+  /** Grows to `target` consumers, streams one window, returns that step's figures. */
+  async function measure(target) {
     while (consumers.length < target) {
       const transport = await router.createPlainTransport({
         listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
@@ -144,28 +153,157 @@ async function main() {
     const sentBefore = await forwardedPackets(consumers);
     const deliveredBefore = delivered;
     const usageBefore = await worker.getResourceUsage();
+    const uringBefore = (await worker.dump()).liburing;
     const started = Date.now();
     const generated = await stream(SECONDS);
     const elapsed = (Date.now() - started) / 1000;
     const usageAfter = await worker.getResourceUsage();
     await sleep(DRAIN_MS);
+    const uringAfter = (await worker.dump()).liburing;
     const sentAfter = await forwardedPackets(consumers);
     const expected = generated * consumers.length;
     const forwarded = sentAfter - sentBefore;
-    const cpu = (usageAfter.ru_utime + usageAfter.ru_stime - usageBefore.ru_utime - usageBefore.ru_stime) / 1000 / elapsed;
-    const forwardLoss = Math.max(0, 1 - forwarded / expected);
-    const deliveredLoss = countDelivered ? `${(Math.max(0, 1 - (delivered - deliveredBefore) / expected) * 100).toFixed(2)} %` : 'n/a';
+    const cpuMs = usageAfter.ru_utime + usageAfter.ru_stime - usageBefore.ru_utime - usageBefore.ru_stime;
+    return {
+      consumers: consumers.length,
+      cpu: cpuMs / 1000 / elapsed,
+      forwardedPerSecond: forwarded / elapsed,
+      forwardLoss: Math.max(0, 1 - forwarded / expected),
+      deliveredLoss: countDelivered ? Math.max(0, 1 - (delivered - deliveredBefore) / expected) : undefined,
+      // Packets still queued when the window closed are counted after DRAIN_MS, while their CPU
+      // may fall outside the window; at < 1 % loss that skew is below 1 %.
+      microsPerPacket: forwarded > 0 ? (cpuMs * 1000) / forwarded : undefined,
+      sends: sendPath(uringBefore, uringAfter),
+      load: load(),
+    };
+  }
+
+  const close = () => {
+    source.close();
+    sink.close();
+    worker.close();
+  };
+  return { measure, close };
+}
+
+/** How the worker sent during the window (Worker.dump().liburing exists only with io_uring). */
+function sendPath(before, after) {
+  if (before === undefined || after === undefined) return 'sendmsg';
+  const queued = after.sqeProcessCount - before.sqeProcessCount;
+  const missed = after.sqeMissCount - before.sqeMissCount;
+  return queued + missed > 0 ? `uring ${((queued / (queued + missed)) * 100).toFixed(0)}%` : 'uring';
+}
+
+const percent = (value) => (value === undefined ? 'n/a' : `${(value * 100).toFixed(2)} %`);
+const micros = (value) => (value === undefined ? 'n/a' : value.toFixed(1));
+
+function header() {
+  console.log(`mediasoup ${mediasoup.version}, 1 worker, ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, load ${load()}`);
+  console.log(`stream: VP8 ${FPS} fps x ${PACKETS_PER_FRAME} packets x ${PACKET_BYTES} B = ${((FPS * PACKETS_PER_FRAME * PACKET_BYTES * 8) / 1e6).toFixed(2)} Mbit/s; window ${SECONDS}s`);
+}
+
+async function single() {
+  const bench = await createBench();
+  header();
+  console.log('consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss | µs/pkt | sends     | load');
+  let best;
+  for (const target of STEPS) {
+    const step = await bench.measure(target);
     console.log(
-      `${String(consumers.length).padStart(9)} | ${(cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(forwarded / elapsed).toString().padStart(15)} | ${(forwardLoss * 100).toFixed(2).padStart(10)} % | ${deliveredLoss.padStart(14)}`,
+      `${String(step.consumers).padStart(9)} | ${(step.cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(step.forwardedPerSecond).toString().padStart(15)} | ${percent(step.forwardLoss).padStart(12)} | ${percent(step.deliveredLoss).padStart(14)} | ${micros(step.microsPerPacket).padStart(6)} | ${step.sends.padEnd(9)} | ${step.load}`,
     );
-    if (forwardLoss < LOSS_LIMIT) best = { consumers: consumers.length, cpu };
+    if (step.forwardLoss < LOSS_LIMIT) best = step;
     else break;
   }
   if (best === undefined) console.log('no step stayed under 1 % loss');
   else console.log(`RESULT: ${best.consumers} consumers per worker (one core) at <1% forward loss, worker CPU ${(best.cpu * 100).toFixed(0)} %`);
-  source.close();
-  sink.close();
-  worker.close();
+  bench.close();
+}
+
+/** Child of compare(): one worker, measuring a step whenever the parent asks. */
+async function agent() {
+  const bench = await createBench();
+  process.on('message', (message) => {
+    if (message.step === undefined) {
+      bench.close();
+      process.disconnect();
+      return;
+    }
+    bench.measure(message.step).then((result) => process.send({ result }), (error) => process.send({ error: String(error) }));
+  });
+  process.send({ ready: true });
+}
+
+/** Parses BENCH_WORKER_BINS: name:path pairs separated by commas. */
+function workerBins(spec) {
+  return spec.split(',').map((entry) => {
+    const colon = entry.indexOf(':');
+    if (colon <= 0) throw new Error(`BENCH_WORKER_BINS entry "${entry}" is not name:path`);
+    return { name: entry.slice(0, colon), bin: entry.slice(colon + 1) };
+  });
+}
+
+async function compare(spec) {
+  const here = fileURLToPath(import.meta.url);
+  const contenders = workerBins(spec).map(({ name, bin }) => {
+    const child = fork(here, process.argv.slice(2), { env: { ...process.env, BENCH_AGENT: '1', BENCH_WORKER_BINS: '', MEDIASOUP_WORKER_BIN: bin } });
+    const replies = [];
+    let waiting;
+    child.on('message', (message) => {
+      if (waiting) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve(message);
+      } else replies.push(message);
+    });
+    child.on('exit', (code) => waiting?.({ error: `exited with ${code}` }));
+    const next = () => (replies.length > 0 ? Promise.resolve(replies.shift()) : new Promise((resolve) => (waiting = resolve)));
+    return { name, bin, child, next, rows: new Map(), failed: false };
+  });
+  header();
+  for (const contender of contenders) {
+    const reply = await contender.next();
+    if (!reply.ready) throw new Error(`${contender.name}: ${reply.error}`);
+    console.log(`${contender.name}: ${contender.bin}`);
+  }
+  console.log('build | consumers | worker CPU | forwarded pkt/s | forward loss | delivered loss | µs/pkt | sends     | load');
+  for (const [index, target] of STEPS.entries()) {
+    const order = index % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const contender of order) {
+      if (contender.failed) continue;
+      contender.child.send({ step: target });
+      const reply = await contender.next();
+      if (reply.error) throw new Error(`${contender.name}: ${reply.error}`);
+      const step = reply.result;
+      contender.rows.set(target, step);
+      if (step.forwardLoss >= LOSS_LIMIT) contender.failed = true;
+      console.log(
+        `${contender.name.padEnd(5)} | ${String(step.consumers).padStart(9)} | ${(step.cpu * 100).toFixed(0).padStart(8)} % | ${Math.round(step.forwardedPerSecond).toString().padStart(15)} | ${percent(step.forwardLoss).padStart(12)} | ${percent(step.deliveredLoss).padStart(14)} | ${micros(step.microsPerPacket).padStart(6)} | ${step.sends.padEnd(9)} | ${step.load}`,
+      );
+    }
+    if (contenders.every((contender) => contender.failed)) break;
+  }
+  for (const contender of contenders) contender.child.send({});
+
+  console.log('\nside by side (forward loss / worker CPU / µs of worker CPU per forwarded packet):');
+  console.log(`consumers | ${contenders.map((c) => c.name.padEnd(26)).join(' | ')}`);
+  for (const target of STEPS) {
+    if (!contenders.some((c) => c.rows.has(target))) break;
+    const cells = contenders.map((c) => {
+      const step = c.rows.get(target);
+      return (step === undefined ? '(stopped)' : `${percent(step.forwardLoss)} / ${(step.cpu * 100).toFixed(0)} % / ${micros(step.microsPerPacket)}`).padEnd(26);
+    });
+    console.log(`${String(target).padStart(9)} | ${cells.join(' | ')}`);
+  }
+  for (const contender of contenders) {
+    const passing = [...contender.rows.values()].filter((step) => step.forwardLoss < LOSS_LIMIT);
+    const best = passing.at(-1);
+    console.log(
+      best === undefined
+        ? `RESULT ${contender.name}: no step stayed under 1 % loss`
+        : `RESULT ${contender.name}: ${best.consumers} consumers at <1% forward loss, worker CPU ${(best.cpu * 100).toFixed(0)} %, ${micros(best.microsPerPacket)} µs/pkt`,
+    );
+  }
 }
 
 /** Packets the worker sent on all consumers so far (outbound-rtp packetCount). */
@@ -178,4 +316,6 @@ async function forwardedPackets(consumers) {
   return total;
 }
 
-await main();
+if (process.env.BENCH_AGENT === '1') await agent();
+else if (process.env.BENCH_WORKER_BINS) await compare(process.env.BENCH_WORKER_BINS);
+else await single();

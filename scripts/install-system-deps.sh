@@ -7,7 +7,7 @@ APT="apt-get -o DPkg::Lock::Timeout=300"
 packages=(ca-certificates)
 # mediasoup worker, built offline against system libraries (scripts/mediasoup/build-worker.sh).
 packages+=(g++ make pkg-config ninja-build python3 libssl-dev libuv1-dev libsrtp2-dev libabsl-dev
-  libusrsctp-dev flatbuffers-compiler libflatbuffers-dev)
+  libusrsctp-dev flatbuffers-compiler libflatbuffers-dev liburing-dev)
 # Headless browser for the E2EE end-to-end test (driven by playwright-core; never downloaded).
 packages+=(chromium)
 # coturn, for the TURN relay test of infra/coturn/turnserver.conf (test/turnRelay.test.ts).

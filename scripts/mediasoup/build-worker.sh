@@ -23,7 +23,7 @@ SUBPROJECTS="$WORKER/subprojects"
 
 # Replace every wrap we have a shim for; the subproject directory name comes from the .wrap
 # file so a mediasoup upgrade that renames it still lands in the right place.
-for wrap in openssl libuv libsrtp3 usrsctp abseil-cpp catch2 flatbuffers; do
+for wrap in openssl libuv libsrtp3 liburing usrsctp abseil-cpp catch2 flatbuffers; do
   [ -f "$SUBPROJECTS/$wrap.wrap" ] || continue
   directory=$(sed -n 's/^directory *= *//p' "$SUBPROJECTS/$wrap.wrap")
   rm -rf "${SUBPROJECTS:?}/$directory"
@@ -44,12 +44,19 @@ if ! grep -q '(operationType & BIO_CB_RETURN)' "$DTLS_SOURCE"; then
   exit 1
 fi
 
+# The libsrtp3 shim swaps libsrtp2's crypto for OpenSSL's (shims/libsrtp3/openssl_crypto.c).
+# Before building on it, prove on this machine's libsrtp2 that both produce the same SRTP and
+# SRTCP octets and accept each other's packets; a mismatch would break every browser call.
+${CC:-cc} -O2 -o "$SCRATCH/srtp-crypto-test" "$SHIMS/libsrtp3/test/openssl_crypto_test.c" \
+  "$SHIMS/libsrtp3/openssl_crypto.c" $(pkg-config --cflags --libs libsrtp2 libcrypto)
+"$SCRATCH/srtp-crypto-test"
+
 cd "$WORKER"
 BUILD_DIR=out/Release/build
-# liburing is another wrap with no Debian package for bookworm's kernel headers; mediasoup falls
-# back to plain libuv I/O without it.
-meson setup --buildtype release -Db_ndebug=true --wrap-mode=nodownload \
-  -Dms_disable_liburing=true "$BUILD_DIR"
+# liburing comes from Debian's liburing-dev (shims/liburing). mediasoup enables it only on
+# kernels >= 6 and falls back to plain libuv sends if io_uring cannot be set up at run time
+# (e.g. a container whose seccomp profile blocks io_uring_setup).
+meson setup --buildtype release -Db_ndebug=true --wrap-mode=nodownload "$BUILD_DIR"
 meson compile -C "$BUILD_DIR" flatbuffers-generator
 meson compile -C "$BUILD_DIR" -j "$(nproc)" mediasoup-worker
 

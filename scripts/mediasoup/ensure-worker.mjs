@@ -5,12 +5,13 @@
 // because that script falls back to a pip + wrapdb build which cannot work offline. This
 // script runs instead, as the root "postinstall", and tries in order:
 //   1. nothing to do: MEDIASOUP_WORKER_BIN is set, or the binary is already in place;
-//   2. the binary cached for this mediasoup version (a previous build on this machine);
+//   2. the binary cached for this mediasoup version and build recipe (a previous build here);
 //   3. mediasoup's own installer (downloads its prebuilt worker; needs internet), time-boxed;
 //   4. an offline build against Debian system libraries (build-worker.sh), then cached.
 // Set MEDSPA_SKIP_MEDIASOUP_WORKER=1 to skip all of it (e.g. an image that only runs the API).
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,9 +61,42 @@ function install(from, to) {
   renameSync(partial, to);
 }
 
-function cacheFile(version) {
+/**
+ * A digest of everything that shapes the offline build: build-worker.sh and every file under
+ * shims/ (names and contents, in sorted order). It is part of the cache key and of the stamp
+ * next to the installed binary, so changing a shim rebuilds instead of reusing an older worker.
+ */
+function buildRecipeHash() {
+  const hash = createHash('sha256');
+  const add = (relative) => {
+    hash.update(`${relative}\0`);
+    hash.update(readFileSync(path.join(here, relative)));
+    hash.update('\0');
+  };
+  add('build-worker.sh');
+  const walk = (relative) => {
+    for (const entry of readdirSync(path.join(here, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = path.posix.join(relative, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else add(child);
+    }
+  };
+  walk('shims');
+  return hash.digest('hex').slice(0, 12);
+}
+
+function cacheFile(version, recipe) {
   const cacheRoot = process.env.MEDSPA_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'medspa');
-  return path.join(cacheRoot, `mediasoup-worker-${version}-${process.platform}-${process.arch}`);
+  return path.join(cacheRoot, `mediasoup-worker-${version}-${process.platform}-${process.arch}-${recipe}`);
+}
+
+/** Records which recipe produced the installed binary (see buildRecipeHash). */
+const stampFile = (target) => `${target}.medspa-recipe`;
+const stampMatches = (target, recipe) => existsSync(stampFile(target)) && readFileSync(stampFile(target), 'utf8').trim() === recipe;
+
+function installWorker(from, target, recipe) {
+  install(from, target);
+  writeFileSync(stampFile(target), `${recipe}\n`);
 }
 
 /** Runs mediasoup's own postinstall (prebuilt download) in its own process group, time-boxed. */
@@ -99,7 +133,7 @@ function missingBuildTools() {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) missing.push(tool);
   }
   if (missing.includes('pkg-config')) return missing;
-  for (const library of ['openssl', 'libuv', 'libsrtp2', 'usrsctp', 'absl_flat_hash_map', 'flatbuffers']) {
+  for (const library of ['openssl', 'libuv', 'libsrtp2', 'liburing', 'usrsctp', 'absl_flat_hash_map', 'flatbuffers']) {
     if (spawnSync('pkg-config', ['--exists', library]).status !== 0) missing.push(`${library} (pkg-config)`);
   }
   return missing;
@@ -118,15 +152,18 @@ async function main() {
   const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
   // The path mediasoup's Worker looks in when MEDIASOUP_WORKER_BIN is unset.
   const target = path.join(dir, 'worker', 'out', 'Release', 'mediasoup-worker');
-  const cached = cacheFile(version);
+  const recipe = buildRecipeHash();
+  const cached = cacheFile(version, recipe);
 
-  if (runs(target)) {
+  // Without a matching stamp the binary in place may come from an older recipe (e.g. a worker
+  // built before a shim changed, left by `npm install`): replace it rather than cache it.
+  if (runs(target) && stampMatches(target, recipe)) {
     log(`mediasoup ${version} worker already in place`);
     if (!existsSync(cached)) install(target, cached);
     return;
   }
   if (runs(cached)) {
-    install(cached, target);
+    installWorker(cached, target, recipe);
     log(`installed cached worker ${cached}`);
     return;
   }
@@ -134,6 +171,7 @@ async function main() {
     log(`trying mediasoup's own installer (prebuilt ${version} download)`);
     if ((await tryMediasoupInstaller(dir)) && runs(target)) {
       install(target, cached);
+      writeFileSync(stampFile(target), `${recipe}\n`);
       log('prebuilt worker installed');
       return;
     }
@@ -154,7 +192,7 @@ async function main() {
     console.error('[mediasoup-worker] offline build failed (see output above)');
     process.exit(1);
   }
-  install(cached, target);
+  installWorker(cached, target, recipe);
   log(`built and installed ${target}`);
 }
 
