@@ -34,7 +34,7 @@
 // payload it never reads either way, so its work per packet is the same.
 import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,8 @@ const MEDIA = {
   kbps: envInt('BENCH_VIDEO_KBPS', 150),
   noise: process.env.BENCH_FLAT_VIDEO !== '1',
   audio: process.env.BENCH_AUDIO === '1',
+  // A provider whose admission could not be checked asks again, as the screen tells them to.
+  admitRetries: envInt('BENCH_ADMIT_RETRIES', 5),
 };
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
 /** Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat times. */
@@ -76,6 +78,7 @@ const PAGE_BYTES = 4096;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 const startedAt = performance.now();
+const startedWall = Date.now();
 const loads = () => os.loadavg().map((value) => value.toFixed(1)).join(' / ');
 
 // ---------------------------------------------------------------------------------------
@@ -115,6 +118,14 @@ function cpuBetween(before, after) {
     };
   }
   return rows;
+}
+
+/** Machine-wide UDP counters (/proc/net/snmp): datagrams dropped because a socket's receive buffer was full. */
+function udpCounters() {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const [names, values] = lines.map((line) => line.split(/\s+/).slice(1));
+  const row = Object.fromEntries(names.map((name, index) => [name, Number(values[index])]));
+  return { received: row.InDatagrams, rcvbufErrors: row.RcvbufErrors };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -295,6 +306,14 @@ async function main() {
   cleanups.push(() => Promise.all(nodes.map((node) => stopNode(node))));
   const nodeIds = Array.from({ length: NODES }, (_, index) => `node-${String.fromCharCode(97 + index)}`);
   nodes.push(...(await Promise.all(nodeIds.map((id) => startSfuNode({ id, apiUrl, serviceJwk, redisUrl: REDIS_URL })))));
+  // Keep every node's log (pino JSON) for diagnosis: where a join failed on the SFU side.
+  const logDir = process.env.BENCH_LOG_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-cluster-'));
+  for (const node of nodes) {
+    const file = createWriteStream(path.join(logDir, `${node.id}.log`));
+    node.child.stdout.on('data', (chunk) => file.write(chunk));
+    node.child.stderr.on('data', (chunk) => file.write(chunk));
+  }
+  log(`SFU node logs in ${logDir}`);
   const workers = new Map(nodes.map((node) => [node.id, childPids(node.child.pid)]));
   log(`SFU nodes: ${nodes.map((node) => `${node.id} pid ${node.child.pid} (worker ${workers.get(node.id).join(',')}) ${node.url}`).join('; ')}`);
 
@@ -333,6 +352,7 @@ async function main() {
   // clinic at once would measure that queue rather than the cluster.
   const order = visits.map((_, seat) => seat).sort((a, b) => (a % ROOMS_PER_PRACTICE) - (b % ROOMS_PER_PRACTICE) || a - b);
   const rooms = order.map((seat, index) => ({ index, visit: visits[seat], host: hosts[index % hosts.length] }));
+  const udpBefore = udpCounters();
   const joinStart = watched();
   const joinLoad = [os.loadavg()[0]];
   await pool(rooms, JOIN_CONCURRENCY, async (room) => {
@@ -405,6 +425,7 @@ async function main() {
   clearInterval(ticker);
   const steadyEnd = watched();
   const statsAfter = await statsOf();
+  const udpAfter = udpCounters();
   const nodeRecords = await Promise.all(nodeIds.map(async (id) => JSON.parse((await redis.get(`${SFU_NODE_KEY_PREFIX}${id}`)) ?? 'null')));
   const windowSeconds = (steadyEnd.at - steadyStart.at) / 1000;
 
@@ -431,6 +452,41 @@ async function main() {
   }
   for (const [reason, count] of reasons) console.log(`  ${count} x ${reason}`);
   for (const room of failures.slice(0, 5)) console.log(`  e.g. room ${room.index} (${room.node ?? 'unplaced'}): ${room.failure}`);
+  // Recovery the client logic did by itself (ICE restarts, media rejoins, admissions asked
+  // again): not failures, but counted, with the rooms that needed any.
+  const retries = new Map();
+  let roomsWithRetries = 0;
+  const dropTimes = [];
+  for (const room of rooms) {
+    let any = false;
+    for (const id of room.peerIds ?? []) {
+      const events = room.host.events.get(id) ?? [];
+      const connectedAt = {};
+      for (const event of events) {
+        if (event.type === 'retry') {
+          any = true;
+          retries.set(event.kind, (retries.get(event.kind) ?? 0) + 1);
+        } else if (event.type === 'transportState') {
+          if (event.state === 'connected') connectedAt[event.direction] = event.at;
+          else if (connectedAt[event.direction] !== undefined) {
+            dropTimes.push({ state: event.state, afterConnected: event.at - connectedAt[event.direction], sinceStart: event.at - startedWall });
+            connectedAt[event.direction] = undefined;
+          }
+        }
+      }
+    }
+    if (any) roomsWithRetries += 1;
+  }
+  console.log(`client-logic retries: ${JSON.stringify(Object.fromEntries(retries))} in ${roomsWithRetries} rooms`);
+  for (const state of ['disconnected', 'failed']) {
+    const drops = dropTimes.filter((drop) => drop.state === state);
+    if (drops.length === 0) continue;
+    console.log(
+      `  transports ${state} after having connected: ${drops.length}; ${summary(drops.map((drop) => drop.afterConnected))} after connecting; ` +
+        `first at ${ms(Math.min(...drops.map((drop) => drop.sinceStart)))}, last at ${ms(Math.max(...drops.map((drop) => drop.sinceStart)))} of the run`,
+    );
+  }
+  console.log(`UDP datagrams dropped machine-wide for a full socket buffer (all processes, also other jobs): ${udpAfter.rcvbufErrors - udpBefore.rcvbufErrors} of ${udpAfter.received - udpBefore.received} received`);
   const since = (key) => joined.map((room) => room[key] - room.t0);
   console.log(`join concurrency ${JOIN_CONCURRENCY} rooms at a time; times from asking for the tokens:`);
   console.log(`  both tokens granted     ${summary(since('tokenAt'))}`);
