@@ -211,12 +211,18 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
     for (const producer of pending) {
       if (seen.has(producer.producerId)) continue;
       seen.add(producer.producerId);
-      await consume(current, producer);
+      await consume(current, producer).catch(consumeFailed);
     }
     report({ type: 'media', generation });
   }
 
   const reportError = (error) => report({ type: 'error', code: error?.code ?? 'unhandled', message: String(error?.message ?? error) });
+  // The other side rebuilt its media meanwhile: its new producer is announced again (the web
+  // client ignores this failure the same way).
+  const consumeFailed = (error) => {
+    if (error?.code === 'producer_not_found') report({ type: 'retry', kind: 'stale_producer' });
+    else reportError(error);
+  };
 
   socket.on('connect_error', (error) => {
     report({ type: 'error', code: error.data?.code ?? 'connect_error', message: error.message });
@@ -225,7 +231,7 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
     report({ type: 'disconnected', reason });
   });
   socket.on('newProducer', (producer) => {
-    if (media !== undefined) consume(media, producer).catch(reportError);
+    if (media !== undefined) consume(media, producer).catch(consumeFailed);
     else announced.push(producer);
   });
   socket.on('admitted', (joinResult) => {
