@@ -71,6 +71,8 @@ const MEDIA = {
   admitRetries: envInt('BENCH_ADMIT_RETRIES', 5),
 };
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
+/** First media port of the nodes' range (10,000 ports split between the nodes). */
+const RTC_PORT_BASE = envInt('BENCH_RTC_PORT_BASE', 10_000);
 /** Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat times. */
 const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
@@ -133,6 +135,7 @@ function socketDrops(pids) {
   for (const [label, pid] of Object.entries(pids)) {
     let drops = 0;
     let sockets = 0;
+    let worst = 0;
     try {
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         let target;
@@ -145,11 +148,12 @@ function socketDrops(pids) {
         if (inode === undefined || !dropsByInode.has(inode)) continue;
         sockets += 1;
         drops += dropsByInode.get(inode);
+        worst = Math.max(worst, dropsByInode.get(inode));
       }
     } catch {
       continue;
     }
-    rows[label] = { sockets, drops };
+    rows[label] = { sockets, drops, worst };
   }
   return rows;
 }
@@ -339,7 +343,24 @@ async function main() {
   const nodes = [];
   cleanups.push(() => Promise.all(nodes.map((node) => stopNode(node))));
   const nodeIds = Array.from({ length: NODES }, (_, index) => `node-${String.fromCharCode(97 + index)}`);
-  nodes.push(...(await Promise.all(nodeIds.map((id) => startSfuNode({ id, apiUrl, serviceJwk, redisUrl: REDIS_URL })))));
+  // Media ports below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by
+  // default; the SFU's default 40000-49999 lies inside it): another program on this machine
+  // that picks a free port and floods it (bench/sfu-consumers.mjs with BENCH_SINK=none does)
+  // could otherwise hit a port a worker binds a moment later, and that transport drowns.
+  const portSpan = Math.floor(10_000 / NODES);
+  nodes.push(
+    ...(await Promise.all(
+      nodeIds.map((id, index) =>
+        startSfuNode({
+          id,
+          apiUrl,
+          serviceJwk,
+          redisUrl: REDIS_URL,
+          env: { SFU_RTC_MIN_PORT: String(RTC_PORT_BASE + index * portSpan), SFU_RTC_MAX_PORT: String(RTC_PORT_BASE + (index + 1) * portSpan - 1) },
+        }),
+      ),
+    )),
+  );
   // Keep every node's log (pino JSON) for diagnosis: where a join failed on the SFU side.
   const logDir = process.env.BENCH_LOG_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-cluster-'));
   for (const node of nodes) {
@@ -525,7 +546,7 @@ async function main() {
     );
   }
   console.log(`UDP datagrams dropped machine-wide for a full socket buffer (all processes, also other jobs): ${udpAfter.rcvbufErrors - udpBefore.rcvbufErrors} of ${udpAfter.received - udpBefore.received} received`);
-  console.log(`  of which on this run's UDP sockets (since each opened): ${Object.entries(dropsPerProcess).map(([label, row]) => `${label} ${row.drops} on ${row.sockets}`).join(', ')}`);
+  console.log(`  of which on this run's UDP sockets (since each opened): ${Object.entries(dropsPerProcess).map(([label, row]) => `${label} ${row.drops} on ${row.sockets} (worst socket ${row.worst})`).join(', ')}`);
   const since = (key) => joined.map((room) => room[key] - room.t0);
   console.log(`join concurrency ${JOIN_CONCURRENCY} rooms at a time; times from asking for the tokens:`);
   console.log(`  both tokens granted     ${summary(since('tokenAt'))}`);
