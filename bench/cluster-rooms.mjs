@@ -73,6 +73,7 @@ const MEDIA = {
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
 /** First media port of the nodes' range (10,000 ports split between the nodes). */
 const RTC_PORT_BASE = envInt('BENCH_RTC_PORT_BASE', 10_000);
+const PEER_NICE = Number(process.env.BENCH_PEER_NICE ?? 10);
 /** Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat times. */
 const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
@@ -182,6 +183,10 @@ class PeerHost {
   constructor(index) {
     this.index = index;
     this.child = fork(path.join(here, 'wrtc-peer-host.mjs'), [JSON.stringify(MEDIA)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The harness's 200 peers (dozens of libwebrtc threads) must not out-schedule the
+    // single-threaded mediasoup workers they measure: on a real deployment the SFU has its
+    // own machine. Peer hosts run at a lower priority (BENCH_PEER_NICE, 0 = same as the SFU).
+    if (PEER_NICE > 0) os.setPriority(this.child.pid, Math.min(19, os.getPriority(process.pid) + PEER_NICE));
     this.ready = new Promise((resolve, reject) => {
       this.child.once('exit', (code, signal) => reject(new Error(`peer host ${index} exited (${code ?? signal})`)));
       this.child.on('message', (message) => {
