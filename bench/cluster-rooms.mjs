@@ -27,7 +27,15 @@
 //   BENCH_SEED_CONCURRENCY practices set up at once (5),
 //   BENCH_DATABASE_URL (owner URL of the server the scratch database is made on; default
 //   postgres://postgres@127.0.0.1:5432/postgres), BENCH_REDIS_URL (redis://127.0.0.1:6379/10:
-//   flushed before and after the run, so give it a database nothing else uses).
+//   flushed before and after the run, so give it a database nothing else uses),
+//   BENCH_ADMIT_RETRIES admission_unavailable answers a provider retries (5),
+//   BENCH_RTC_PORT_BASE first media port of the nodes (10000; kept below the ephemeral range),
+//   BENCH_PEER_NICE niceness added to the peer hosts (10), BENCH_LOG_DIR for the nodes' logs.
+//
+// A failed join is a room whose two peers did not both decode the other's video within
+// BENCH_JOIN_TIMEOUT_S, or that got a signaling error the client logic does not recover
+// from. Recovery the client logic does by itself (ICE restart, media rejoin, admission asked
+// again, a producer gone before it was consumed) is counted and printed apart ("retries").
 //
 // The media is VP8-encoded synthetic frames, not end-to-end encrypted: wrtc cannot run
 // encoded transforms. Producers declare E2EE as the SFU requires, and the SFU forwards
