@@ -27,14 +27,22 @@
 //   BENCH_SEED_CONCURRENCY practices set up at once (5),
 //   BENCH_DATABASE_URL (owner URL of the server the scratch database is made on; default
 //   postgres://postgres@127.0.0.1:5432/postgres), BENCH_REDIS_URL (redis://127.0.0.1:6379/10:
-//   flushed before and after the run, so give it a database nothing else uses).
+//   flushed before and after the run, so give it a database nothing else uses),
+//   BENCH_ADMIT_RETRIES admission_unavailable answers a provider retries (5),
+//   BENCH_RTC_PORT_BASE first media port of the nodes (10000; kept below the ephemeral range),
+//   BENCH_PEER_NICE niceness added to the peer hosts (10), BENCH_LOG_DIR for the nodes' logs.
+//
+// A failed join is a room whose two peers did not both decode the other's video within
+// BENCH_JOIN_TIMEOUT_S, or that got a signaling error the client logic does not recover
+// from. Recovery the client logic does by itself (ICE restart, media rejoin, admission asked
+// again, a producer gone before it was consumed) is counted and printed apart ("retries").
 //
 // The media is VP8-encoded synthetic frames, not end-to-end encrypted: wrtc cannot run
 // encoded transforms. Producers declare E2EE as the SFU requires, and the SFU forwards
 // payload it never reads either way, so its work per packet is the same.
 import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,8 +75,13 @@ const MEDIA = {
   kbps: envInt('BENCH_VIDEO_KBPS', 150),
   noise: process.env.BENCH_FLAT_VIDEO !== '1',
   audio: process.env.BENCH_AUDIO === '1',
+  // A provider whose admission could not be checked asks again, as the screen tells them to.
+  admitRetries: envInt('BENCH_ADMIT_RETRIES', 5),
 };
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
+/** First media port of the nodes' range (10,000 ports split between the nodes). */
+const RTC_PORT_BASE = envInt('BENCH_RTC_PORT_BASE', 10_000);
+const PEER_NICE = Number(process.env.BENCH_PEER_NICE ?? 10);
 /** Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat times. */
 const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
@@ -76,6 +89,7 @@ const PAGE_BYTES = 4096;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line) => console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 const startedAt = performance.now();
+const startedWall = Date.now();
 const loads = () => os.loadavg().map((value) => value.toFixed(1)).join(' / ');
 
 // ---------------------------------------------------------------------------------------
@@ -117,6 +131,50 @@ function cpuBetween(before, after) {
   return rows;
 }
 
+/** Datagrams the kernel dropped (full receive buffer) on the UDP sockets each process holds (/proc/net/udp `drops`). */
+function socketDrops(pids) {
+  const dropsByInode = new Map();
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 12) dropsByInode.set(fields[9], Number(fields[12]));
+    }
+  }
+  const rows = {};
+  for (const [label, pid] of Object.entries(pids)) {
+    let drops = 0;
+    let sockets = 0;
+    let worst = 0;
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        let target;
+        try {
+          target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          continue;
+        }
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode === undefined || !dropsByInode.has(inode)) continue;
+        sockets += 1;
+        drops += dropsByInode.get(inode);
+        worst = Math.max(worst, dropsByInode.get(inode));
+      }
+    } catch {
+      continue;
+    }
+    rows[label] = { sockets, drops, worst };
+  }
+  return rows;
+}
+
+/** Machine-wide UDP counters (/proc/net/snmp): datagrams dropped because a socket's receive buffer was full. */
+function udpCounters() {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const [names, values] = lines.map((line) => line.split(/\s+/).slice(1));
+  const row = Object.fromEntries(names.map((name, index) => [name, Number(values[index])]));
+  return { received: row.InDatagrams, rcvbufErrors: row.RcvbufErrors };
+}
+
 // ---------------------------------------------------------------------------------------
 // Peer host processes
 
@@ -133,6 +191,10 @@ class PeerHost {
   constructor(index) {
     this.index = index;
     this.child = fork(path.join(here, 'wrtc-peer-host.mjs'), [JSON.stringify(MEDIA)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The harness's 200 peers (dozens of libwebrtc threads) must not out-schedule the
+    // single-threaded mediasoup workers they measure: on a real deployment the SFU has its
+    // own machine. Peer hosts run at a lower priority (BENCH_PEER_NICE, 0 = same as the SFU).
+    if (PEER_NICE > 0) os.setPriority(this.child.pid, Math.min(19, os.getPriority(process.pid) + PEER_NICE));
     this.ready = new Promise((resolve, reject) => {
       this.child.once('exit', (code, signal) => reject(new Error(`peer host ${index} exited (${code ?? signal})`)));
       this.child.on('message', (message) => {
@@ -294,7 +356,32 @@ async function main() {
   const nodes = [];
   cleanups.push(() => Promise.all(nodes.map((node) => stopNode(node))));
   const nodeIds = Array.from({ length: NODES }, (_, index) => `node-${String.fromCharCode(97 + index)}`);
-  nodes.push(...(await Promise.all(nodeIds.map((id) => startSfuNode({ id, apiUrl, serviceJwk, redisUrl: REDIS_URL })))));
+  // Media ports below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by
+  // default; the SFU's default 40000-49999 lies inside it): another program on this machine
+  // that picks a free port and floods it (bench/sfu-consumers.mjs with BENCH_SINK=none does)
+  // could otherwise hit a port a worker binds a moment later, and that transport drowns.
+  const portSpan = Math.floor(10_000 / NODES);
+  nodes.push(
+    ...(await Promise.all(
+      nodeIds.map((id, index) =>
+        startSfuNode({
+          id,
+          apiUrl,
+          serviceJwk,
+          redisUrl: REDIS_URL,
+          env: { SFU_RTC_MIN_PORT: String(RTC_PORT_BASE + index * portSpan), SFU_RTC_MAX_PORT: String(RTC_PORT_BASE + (index + 1) * portSpan - 1) },
+        }),
+      ),
+    )),
+  );
+  // Keep every node's log (pino JSON) for diagnosis: where a join failed on the SFU side.
+  const logDir = process.env.BENCH_LOG_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-cluster-'));
+  for (const node of nodes) {
+    const file = createWriteStream(path.join(logDir, `${node.id}.log`));
+    node.child.stdout.on('data', (chunk) => file.write(chunk));
+    node.child.stderr.on('data', (chunk) => file.write(chunk));
+  }
+  log(`SFU node logs in ${logDir}`);
   const workers = new Map(nodes.map((node) => [node.id, childPids(node.child.pid)]));
   log(`SFU nodes: ${nodes.map((node) => `${node.id} pid ${node.child.pid} (worker ${workers.get(node.id).join(',')}) ${node.url}`).join('; ')}`);
 
@@ -333,6 +420,7 @@ async function main() {
   // clinic at once would measure that queue rather than the cluster.
   const order = visits.map((_, seat) => seat).sort((a, b) => (a % ROOMS_PER_PRACTICE) - (b % ROOMS_PER_PRACTICE) || a - b);
   const rooms = order.map((seat, index) => ({ index, visit: visits[seat], host: hosts[index % hosts.length] }));
+  const udpBefore = udpCounters();
   const joinStart = watched();
   const joinLoad = [os.loadavg()[0]];
   await pool(rooms, JOIN_CONCURRENCY, async (room) => {
@@ -405,6 +493,11 @@ async function main() {
   clearInterval(ticker);
   const steadyEnd = watched();
   const statsAfter = await statsOf();
+  const udpAfter = udpCounters();
+  const dropsPerProcess = socketDrops(Object.fromEntries([
+    ...nodes.flatMap((node) => workers.get(node.id).map((pid) => [`${node.id} worker`, pid])),
+    ...hosts.map((host) => [`peers ${host.index}`, host.child.pid]),
+  ]));
   const nodeRecords = await Promise.all(nodeIds.map(async (id) => JSON.parse((await redis.get(`${SFU_NODE_KEY_PREFIX}${id}`)) ?? 'null')));
   const windowSeconds = (steadyEnd.at - steadyStart.at) / 1000;
 
@@ -431,6 +524,42 @@ async function main() {
   }
   for (const [reason, count] of reasons) console.log(`  ${count} x ${reason}`);
   for (const room of failures.slice(0, 5)) console.log(`  e.g. room ${room.index} (${room.node ?? 'unplaced'}): ${room.failure}`);
+  // Recovery the client logic did by itself (ICE restarts, media rejoins, admissions asked
+  // again): not failures, but counted, with the rooms that needed any.
+  const retries = new Map();
+  let roomsWithRetries = 0;
+  const dropTimes = [];
+  for (const room of rooms) {
+    let any = false;
+    for (const id of room.peerIds ?? []) {
+      const events = room.host.events.get(id) ?? [];
+      const connectedAt = {};
+      for (const event of events) {
+        if (event.type === 'retry') {
+          any = true;
+          retries.set(event.kind, (retries.get(event.kind) ?? 0) + 1);
+        } else if (event.type === 'transportState') {
+          if (event.state === 'connected') connectedAt[event.direction] = event.at;
+          else if (connectedAt[event.direction] !== undefined) {
+            dropTimes.push({ state: event.state, afterConnected: event.at - connectedAt[event.direction], sinceStart: event.at - startedWall });
+            connectedAt[event.direction] = undefined;
+          }
+        }
+      }
+    }
+    if (any) roomsWithRetries += 1;
+  }
+  console.log(`client-logic retries: ${JSON.stringify(Object.fromEntries(retries))} in ${roomsWithRetries} rooms`);
+  for (const state of ['disconnected', 'failed']) {
+    const drops = dropTimes.filter((drop) => drop.state === state);
+    if (drops.length === 0) continue;
+    console.log(
+      `  transports ${state} after having connected: ${drops.length}; ${summary(drops.map((drop) => drop.afterConnected))} after connecting; ` +
+        `first at ${ms(Math.min(...drops.map((drop) => drop.sinceStart)))}, last at ${ms(Math.max(...drops.map((drop) => drop.sinceStart)))} of the run`,
+    );
+  }
+  console.log(`UDP datagrams dropped machine-wide for a full socket buffer (all processes, also other jobs): ${udpAfter.rcvbufErrors - udpBefore.rcvbufErrors} of ${udpAfter.received - udpBefore.received} received`);
+  console.log(`  of which on this run's UDP sockets (since each opened): ${Object.entries(dropsPerProcess).map(([label, row]) => `${label} ${row.drops} on ${row.sockets} (worst socket ${row.worst})`).join(', ')}`);
   const since = (key) => joined.map((room) => room[key] - room.t0);
   console.log(`join concurrency ${JOIN_CONCURRENCY} rooms at a time; times from asking for the tokens:`);
   console.log(`  both tokens granted     ${summary(since('tokenAt'))}`);
@@ -441,11 +570,17 @@ async function main() {
   console.log(`\n== media over a ${windowSeconds.toFixed(1)} s steady window (getStats deltas per peer)`);
   const delta = (after, before, kind, field, direction = 'inbound') => (after?.[direction]?.[kind]?.[field] ?? 0) - (before?.[direction]?.[kind]?.[field] ?? 0);
   const peerRows = [];
+  let rebuiltInWindow = 0;
   for (const room of joined) {
     for (const id of room.peerIds) {
       const after = statsAfter[id];
       const before = statsBefore[id];
       const sameMedia = after?.generation === before?.generation;
+      if (!sameMedia) {
+        // Its media was rebuilt inside the window: counters restarted, no delta to take.
+        rebuiltInWindow += 1;
+        continue;
+      }
       peerRows.push({
         room,
         id,
@@ -466,7 +601,8 @@ async function main() {
     }
   }
   const silent = peerRows.filter((row) => row.frames <= 0);
-  const roomsBothWays = joined.filter((room) => peerRows.filter((row) => row.room === room).every((row) => row.frames > 0)).length;
+  const roomsBothWays = joined.filter((room) => peerRows.filter((row) => row.room === room).length === 2 && peerRows.filter((row) => row.room === room).every((row) => row.frames > 0)).length;
+  if (rebuiltInWindow > 0) console.log(`${rebuiltInWindow} peers rebuilt their media inside the window (not in the rates below)`);
   const fps = peerRows.map((row) => row.frames / windowSeconds);
   const sum = (key) => peerRows.reduce((total, row) => total + row[key], 0);
   console.log(`rooms where both peers decoded the other's video in the window: ${roomsBothWays} of ${joined.length} joined (${ROOMS} asked)`);
@@ -526,7 +662,7 @@ async function main() {
     console.log(`${route}: ${JSON.stringify(Object.fromEntries(row.statuses))}  ${summary(row.times)}`);
   }
 
-  const ok = failures.length === 0 && silent.length === 0;
+  const ok = failures.length === 0 && roomsBothWays === joined.length;
   console.log(`\nresult: ${ok ? 'every room joined and exchanged media' : 'FAILED: see failed joins / silent peers above'}; placement deviation ${pct(deviation)}`);
   return ok;
 }

@@ -4,7 +4,7 @@
 // (sfu/test/support/wrtcPeerCore.mjs): socket.io signaling, waiting room, admission,
 // mediasoup-client send and receive transports.
 //
-// usage (fork): wrtc-peer-host.mjs '{"width":160,"height":120,"fps":10,"kbps":150,"noise":true,"audio":false}'
+// usage (fork): wrtc-peer-host.mjs '{"width":160,"height":120,"fps":10,"kbps":150,"noise":true,"audio":false,"admitRetries":5}'
 // IPC in:  { type: 'start', id, sfuUrl, roomId, token, role } | { type: 'stats', requestId } | { type: 'exit' }
 // IPC out: { type: 'peer', id, at, message } (message as wrtcPeer.mjs reports; `at` is Date.now())
 //          { type: 'stats', requestId, stats: { [id]: totals } } | { type: 'ready' }
@@ -36,7 +36,7 @@ process.on('message', (command) => {
       const report = (message) => send({ type: 'peer', id, at: Date.now(), message });
       // Decoded frames are copied into JS only until the first one: steady-state receiving is
       // read from getStats, which costs nothing per frame.
-      peers.set(id, startPeer({ sfuUrl, roomId, token, role, tracks, report, framesToReport: 1, keepSinks: false, maxVideoBitrate }));
+      peers.set(id, startPeer({ sfuUrl, roomId, token, role, tracks, report, framesToReport: 1, keepSinks: false, maxVideoBitrate, admitRetries: options.admitRetries ?? 0 }));
       break;
     }
     case 'stats': {

@@ -47,4 +47,18 @@ describe('SFU media caps per peer and per room', () => {
       error: { code: 'limit_reached' },
     });
   });
+
+  it('frees the old transports on a media rejoin, so rejoining again and again stays under the cap', async () => {
+    const room = randomUUID();
+    const peer = await admittedProvider(room);
+    for (let rejoin = 0; rejoin < 3; rejoin += 1) {
+      // Two transports per media setup; the cap of 3 would refuse the second setup's second one.
+      expect(await request(peer, 'createTransport', { direction: 'send' })).toMatchObject({ ok: true });
+      expect(await request(peer, 'createTransport', { direction: 'recv' })).toMatchObject({ ok: true });
+      expect(sfu.server.rooms.get(room)?.mediaCounts.transport).toBe(2);
+      // What a client sends when an ICE restart did not bring a transport back.
+      expect(await request(peer, 'join', {})).toMatchObject({ ok: true, data: { status: 'admitted' } });
+      expect(sfu.server.rooms.get(room)?.mediaCounts.transport).toBe(0);
+    }
+  });
 });

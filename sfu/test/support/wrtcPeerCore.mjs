@@ -64,7 +64,15 @@ export function syntheticMicrophone() {
 /**
  * Joins a room and runs one participant until close(). Reports to `report`:
  * joined, admitted, media, receiving (per media generation, after `framesToReport` decoded
- * frames), reconnectRequired, transportState, disconnected, error. A provider admits whoever waits.
+ * frames), reconnectRequired, transportState, retry, disconnected, error. A provider admits whoever waits.
+ *
+ * Recovers the way the web client does (client/src/room/RoomConnection.ts): a transport that
+ * goes "disconnected" or "failed" gets one ICE restart (RFC 8445 §9); failing again, or a
+ * failed restart, rebuilds the media on the same seat (join again, new transports). A provider
+ * whose admission the SFU could not check (admission_unavailable, "try again in a moment"
+ * in the provider's screen) asks again after `admitRetryMs`, as a person clicking again would.
+ * Each such step is reported as { type: 'retry', kind } so a load test can count them apart
+ * from failures.
  *
  * @param {object} options
  * @param {string} options.sfuUrl
@@ -78,8 +86,10 @@ export function syntheticMicrophone() {
  * @param {boolean} [options.keepSinks] false: stop converting decoded frames into JS once
  *   `receiving` was reported (decoding goes on; getStats still counts frames)
  * @param {number} [options.maxVideoBitrate] bits/s cap of the video encoding
+ * @param {number} [options.admitRetries] admission_unavailable answers a provider retries (0: none)
+ * @param {number} [options.admitRetryMs] pause before asking again
  */
-export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, report, framesToReport = 10, keepSinks = true, maxVideoBitrate }) {
+export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, report, framesToReport = 10, keepSinks = true, maxVideoBitrate, admitRetries = 0, admitRetryMs = 1000 }) {
   const socket = io(sfuUrl, { auth: { roomId, token }, transports: ['websocket'], reconnection: false, forceNew: true });
 
   function request(event, payload) {
@@ -110,7 +120,9 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
     const options = { id: info.id, iceParameters: info.iceParameters, iceCandidates: info.iceCandidates, dtlsParameters: info.dtlsParameters, ...ice };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connectionstatechange', (state) => {
-      if (state === 'connected' || state === 'failed') report({ type: 'transportState', direction, state });
+      if (state === 'connected' || state === 'failed' || state === 'disconnected') report({ type: 'transportState', direction, state });
+      if (state === 'connected') iceRestarted.delete(transport.id);
+      if (state === 'disconnected' || state === 'failed') void recoverTransport(transport, direction, state === 'failed');
     });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
@@ -122,6 +134,34 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
       });
     }
     return transport;
+  }
+
+  /** Transports that had their one ICE restart since they were last connected. */
+  const iceRestarted = new Set();
+
+  async function recoverTransport(transport, direction, failed) {
+    if (!socket.connected || transport.closed) return;
+    if (failed && iceRestarted.has(transport.id)) {
+      rejoinMedia('media_rejoin');
+      return;
+    }
+    iceRestarted.add(transport.id);
+    report({ type: 'retry', kind: 'ice_restart', direction });
+    try {
+      const { iceParameters } = await request('restartIce', { transportId: transport.id });
+      await transport.restartIce({ iceParameters });
+    } catch {
+      if (socket.connected && !transport.closed) rejoinMedia('media_rejoin');
+    }
+  }
+
+  /** New transports, producers and consumers on the same seat (the SFU keeps the admission). */
+  function rejoinMedia(kind) {
+    report({ type: 'retry', kind });
+    closeMedia();
+    request('join', {})
+      .then((joinResult) => startMedia(joinResult))
+      .catch(reportError);
   }
 
   async function consume(current, { producerId }) {
@@ -171,12 +211,18 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
     for (const producer of pending) {
       if (seen.has(producer.producerId)) continue;
       seen.add(producer.producerId);
-      await consume(current, producer);
+      await consume(current, producer).catch(consumeFailed);
     }
     report({ type: 'media', generation });
   }
 
   const reportError = (error) => report({ type: 'error', code: error?.code ?? 'unhandled', message: String(error?.message ?? error) });
+  // The other side rebuilt its media meanwhile: its new producer is announced again (the web
+  // client ignores this failure the same way).
+  const consumeFailed = (error) => {
+    if (error?.code === 'producer_not_found') report({ type: 'retry', kind: 'stale_producer' });
+    else reportError(error);
+  };
 
   socket.on('connect_error', (error) => {
     report({ type: 'error', code: error.data?.code ?? 'connect_error', message: error.message });
@@ -185,7 +231,7 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
     report({ type: 'disconnected', reason });
   });
   socket.on('newProducer', (producer) => {
-    if (media !== undefined) consume(media, producer).catch(reportError);
+    if (media !== undefined) consume(media, producer).catch(consumeFailed);
     else announced.push(producer);
   });
   socket.on('admitted', (joinResult) => {
@@ -194,10 +240,18 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
   });
   socket.on('waitingRoom', ({ waiting }) => {
     if (role !== 'provider') return;
-    for (const peer of waiting) {
-      request('admit', { peerId: peer.peerId }).catch(reportError);
-    }
+    for (const peer of waiting) admit(peer.peerId, admitRetries);
   });
+  function admit(peerId, retriesLeft) {
+    request('admit', { peerId }).catch((error) => {
+      if (error?.code === 'admission_unavailable' && retriesLeft > 0) {
+        report({ type: 'retry', kind: 'admit', code: error.code });
+        setTimeout(() => admit(peerId, retriesLeft - 1), admitRetryMs);
+      } else {
+        reportError(error);
+      }
+    });
+  }
   socket.on('reconnectRequired', ({ reason }) => {
     report({ type: 'reconnectRequired', reason });
     closeMedia();

@@ -22,7 +22,11 @@ export const roomHandlers: HandlerMap<'join' | 'admit' | 'removeGuest' | 'report
   join: (session) => {
     const { peer, room } = session;
     if (peer.state === 'admitted') {
-      // Rejoin after reconnectRequired: same seat, fresh router capabilities.
+      // Media rejoin on the same seat (reconnectRequired, or a transport whose ICE restart
+      // failed): the client sets up new transports, so the old ones go now. Left open they
+      // count against the per-peer cap (a second rejoin got limit_reached) and the others
+      // kept consuming producers nobody feeds; closing them sends those consumerClosed.
+      peer.closeMedia();
       return Promise.resolve(room.admittedView(peer));
     }
     const firstJoin = peer.state === 'lobby';
