@@ -29,6 +29,43 @@ enum { SALT_LEN = 14, BLOCK_LEN = 16, SHA1_LEN = 20 };
 // RFC 7714 §8.1 and §12: a 96-bit salt (srtp.c XORs it into the IV itself) and a 16- or 8-octet tag.
 enum { GCM_SALT_LEN = 12, GCM_IV_LEN = 12, GCM_TAG_LEN = 16, GCM_TAG_LEN_8 = 8 };
 
+/* ---------- Cipher objects shared by both modes ---------- */
+
+/*
+ * A libsrtp cipher with a zeroed state of state_size bytes and a fresh OpenSSL context,
+ * which the caller stores in its state; on failure nothing is left allocated.
+ */
+static srtp_err_status_t evp_cipher_alloc(srtp_cipher_t **cp, const srtp_cipher_type_t *type, int key_len,
+                                          int algorithm, size_t state_size, EVP_CIPHER_CTX **ctx_out)
+{
+	srtp_cipher_t *cipher = calloc(1, sizeof(*cipher));
+	void *state = calloc(1, state_size);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	if (cipher == NULL || state == NULL || ctx == NULL) {
+		free(cipher);
+		free(state);
+		EVP_CIPHER_CTX_free(ctx);
+		return srtp_err_status_alloc_fail;
+	}
+	cipher->type = type;
+	cipher->state = state;
+	cipher->key_len = key_len;
+	cipher->algorithm = algorithm;
+	*ctx_out = ctx;
+	*cp = cipher;
+	return srtp_err_status_ok;
+}
+
+/** Frees what evp_cipher_alloc made, wiping the state (it holds key material). */
+static srtp_err_status_t evp_cipher_dealloc(srtp_cipher_t *cipher, EVP_CIPHER_CTX *ctx, size_t state_size)
+{
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(cipher->state, state_size);
+	free(cipher->state);
+	free(cipher);
+	return srtp_err_status_ok;
+}
+
 /* ---------- AES in counter mode (RFC 3711 §4.1.1, RFC 6188) ---------- */
 
 typedef struct {
@@ -48,22 +85,13 @@ static srtp_err_status_t icm_alloc(srtp_cipher_t **cp, int key_len, int tag_len,
 	// libsrtp2 passes the key and salt length together.
 	if (key_len != aes_key_len + SALT_LEN)
 		return srtp_err_status_bad_param;
-	srtp_cipher_t *cipher = calloc(1, sizeof(*cipher));
-	icm_state *state = calloc(1, sizeof(*state));
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	if (cipher == NULL || state == NULL || ctx == NULL) {
-		free(cipher);
-		free(state);
-		EVP_CIPHER_CTX_free(ctx);
-		return srtp_err_status_alloc_fail;
-	}
+	EVP_CIPHER_CTX *ctx;
+	srtp_err_status_t status = evp_cipher_alloc(cp, type, key_len, algorithm, sizeof(icm_state), &ctx);
+	if (status != srtp_err_status_ok)
+		return status;
+	icm_state *state = (*cp)->state;
 	state->ctx = ctx;
 	state->aes_key_len = aes_key_len;
-	cipher->type = type;
-	cipher->state = state;
-	cipher->key_len = key_len;
-	cipher->algorithm = algorithm;
-	*cp = cipher;
 	return srtp_err_status_ok;
 }
 
@@ -80,11 +108,7 @@ static srtp_err_status_t icm_256_alloc(srtp_cipher_t **cp, int key_len, int tag_
 static srtp_err_status_t icm_dealloc(srtp_cipher_t *cipher)
 {
 	icm_state *state = cipher->state;
-	EVP_CIPHER_CTX_free(state->ctx);
-	OPENSSL_cleanse(state, sizeof(*state));
-	free(state);
-	free(cipher);
-	return srtp_err_status_ok;
+	return evp_cipher_dealloc(cipher, state->ctx, sizeof(*state));
 }
 
 /** key = AES key followed by the 14-octet salt. */
@@ -190,24 +214,15 @@ static srtp_err_status_t gcm_alloc(srtp_cipher_t **cp, int key_len, int tag_len,
 {
 	if (key_len != aes_key_len + GCM_SALT_LEN || (tag_len != GCM_TAG_LEN && tag_len != GCM_TAG_LEN_8))
 		return srtp_err_status_bad_param;
-	srtp_cipher_t *cipher = calloc(1, sizeof(*cipher));
-	gcm_state *state = calloc(1, sizeof(*state));
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	if (cipher == NULL || state == NULL || ctx == NULL) {
-		free(cipher);
-		free(state);
-		EVP_CIPHER_CTX_free(ctx);
-		return srtp_err_status_alloc_fail;
-	}
+	EVP_CIPHER_CTX *ctx;
+	srtp_err_status_t status = evp_cipher_alloc(cp, type, key_len, algorithm, sizeof(gcm_state), &ctx);
+	if (status != srtp_err_status_ok)
+		return status;
+	gcm_state *state = (*cp)->state;
 	state->ctx = ctx;
 	state->aes_key_len = aes_key_len;
 	state->tag_len = tag_len;
 	state->direction = srtp_direction_any;
-	cipher->type = type;
-	cipher->state = state;
-	cipher->key_len = key_len;
-	cipher->algorithm = algorithm;
-	*cp = cipher;
 	return srtp_err_status_ok;
 }
 
@@ -224,11 +239,7 @@ static srtp_err_status_t gcm_256_alloc(srtp_cipher_t **cp, int key_len, int tag_
 static srtp_err_status_t gcm_dealloc(srtp_cipher_t *cipher)
 {
 	gcm_state *state = cipher->state;
-	EVP_CIPHER_CTX_free(state->ctx);
-	OPENSSL_cleanse(state, sizeof(*state));
-	free(state);
-	free(cipher);
-	return srtp_err_status_ok;
+	return evp_cipher_dealloc(cipher, state->ctx, sizeof(*state));
 }
 
 /** key = AES key followed by the salt, which srtp.c applies to the IV (not used here). */
