@@ -156,12 +156,16 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
   }
 
   /** New transports, producers and consumers on the same seat (the SFU keeps the admission). */
-  function rejoinMedia(kind) {
-    report({ type: 'retry', kind });
+  function rebuildMedia() {
     closeMedia();
     request('join', {})
       .then((joinResult) => startMedia(joinResult))
       .catch(reportError);
+  }
+
+  function rejoinMedia(kind) {
+    report({ type: 'retry', kind });
+    rebuildMedia();
   }
 
   async function consume(current, { producerId }) {
@@ -254,11 +258,8 @@ export function startPeer({ sfuUrl, roomId, token, role, ice = {}, tracks, repor
   }
   socket.on('reconnectRequired', ({ reason }) => {
     report({ type: 'reconnectRequired', reason });
-    closeMedia();
     announced = []; // Producers of the lost router are gone.
-    request('join', {})
-      .then((joinResult) => startMedia(joinResult))
-      .catch(reportError);
+    rebuildMedia();
   });
   socket.on('connect', () => {
     request('join', {})
