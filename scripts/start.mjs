@@ -3,7 +3,7 @@
 // code), then starts the API on embedded PostgreSQL unless DATABASE_URL is set.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,10 +45,12 @@ function localSecrets() {
   if (process.env.NODE_ENV === 'production') {
     return {};
   }
+  // 0711: as root, embedded PostgreSQL runs as the `postgres` user and must reach .data/pg;
+  // the files inside keep their own modes (secrets 0600). Set on every start, not only on
+  // creation: another process (the SFU's audit journal, a test run) may have made .data 0700.
+  mkdirSync(dataDir, { recursive: true });
+  chmodSync(dataDir, 0o711);
   if (!existsSync(secretsFile)) {
-    // 0711: as root, embedded PostgreSQL runs as the `postgres` user and must reach .data/pg;
-    // the secrets file itself stays 0600.
-    mkdirSync(dataDir, { recursive: true, mode: 0o711 });
     writeFileSync(secretsFile, JSON.stringify(generateLocalSecrets(), null, 2), { mode: 0o600 });
     console.log(`generated local development secrets in ${path.relative(root, secretsFile)}`);
   }
