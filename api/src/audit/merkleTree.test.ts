@@ -6,6 +6,7 @@ import {
   inclusionProof,
   leafHashOfBytes,
   leafHashOfChainHash,
+  leavesOfChainHashes,
   leavesOf,
   subtreeRoot,
   verifyConsistency,
@@ -34,6 +35,13 @@ const chainHashes = Array.from({ length: 70 }, (_, i) => createHash('sha256').up
 const data = chainHashes.map((hex) => Buffer.from(hex, 'hex'));
 const leaves = chainHashes.map(leafHashOfChainHash);
 
+/** The stored frontier after appending leaves one at a time. */
+function decodedAfterSingles(size: number): Buffer {
+  const frontier = MerkleFrontier.empty();
+  for (const leaf of leaves.slice(0, size)) frontier.append(leaf);
+  return frontier.encode();
+}
+
 describe('RFC 9162 Merkle tree', () => {
   it('hashes leaves with the 0x00 prefix and the empty tree as SHA-256 of nothing', () => {
     expect(leafHashOfChainHash(at(chainHashes, 0))).toEqual(sha(Buffer.of(0), data[0] as Buffer));
@@ -50,6 +58,26 @@ describe('RFC 9162 Merkle tree', () => {
       expect(subtreeRoot(leavesOf(leaves), 0, n)).toEqual(frontier.root());
       frontier = MerkleFrontier.decode(n, frontier.encode());
     }
+  });
+
+  it('gives the same tree when leaves arrive in batches of any size, from any starting size', () => {
+    const latin1 = leaves.map((leaf) => leaf.toString('latin1'));
+    for (let batch = 2; batch <= 9; batch += 1) {
+      for (let start = 0; start < 20; start += 1) {
+        const frontier = MerkleFrontier.empty();
+        frontier.appendLatin1(latin1.slice(0, start));
+        let size = start;
+        while (size < latin1.length) {
+          const next = Math.min(latin1.length, size + batch + (size % 3));
+          frontier.appendLatin1(latin1.slice(size, next));
+          size = next;
+          expect(frontier.size).toBe(size);
+          expect(frontier.root()).toEqual(naiveRoot(data.slice(0, size)));
+          expect(frontier.encode()).toEqual(decodedAfterSingles(size));
+        }
+      }
+    }
+    expect(leavesOfChainHashes(chainHashes)).toEqual(latin1);
   });
 
   it('produces inclusion proofs that verify, and refuses altered ones', () => {

@@ -1,4 +1,5 @@
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { RecordHasher } from './recordHasher.js';
 
 /**
  * Per-practice Merkle tree over the audit events, hashed as RFC 9162 (Certificate
@@ -23,29 +24,45 @@ export const HASH_BYTES = 32;
 /** MTH of the empty tree (RFC 9162 §2.1.1): the hash of an empty string. */
 export const EMPTY_ROOT = createHash('sha256').digest();
 
-const leafInput = Buffer.alloc(1 + HASH_BYTES);
-leafInput[0] = LEAF_PREFIX;
-const nodeInput = Buffer.alloc(1 + 2 * HASH_BYTES);
-nodeInput[0] = NODE_PREFIX;
-
 /*
- * Hot path (the verifier hashes two nodes per event): hashes travel as 32-character latin1
- * strings, one byte per char. Node's one-shot hash() returning a string is several times
- * faster than returning a Buffer ('binary' is Node's name for latin1 output) (no Buffer allocation per call), and writing latin1 into
- * a shared input buffer is a plain copy. The Buffer functions below wrap these.
+ * Hashes travel as 32-character latin1 strings, one byte per char: Node's one-shot hash()
+ * returning a string ('binary' is Node's name for latin1 output) is several times faster
+ * than returning a Buffer. Leaves and nodes are hashed in batches (recordHasher.ts), so the
+ * verifier makes one native call per hash; the Buffer functions below wrap these.
  */
 
-/** Leaf hash (latin1) of an event from its hex chain hash. The shared input is safe: hashing is synchronous. */
-export function leafOfChainHashLatin1(chainHashHex: string): string {
-  leafInput.write(chainHashHex, 1, HASH_BYTES, 'hex');
-  return oneShotHash('sha256', leafInput, 'binary');
+const leafRecords = new RecordHasher(1 + HASH_BYTES);
+const nodeRecords = new RecordHasher(1 + 2 * HASH_BYTES);
+const LEAF_PREFIX_HEX = LEAF_PREFIX.toString(16).padStart(2, '0');
+const NODE_PREFIX_LATIN1 = String.fromCharCode(NODE_PREFIX);
+
+/**
+ * Leaf hashes (latin1) of events from their hex chain hashes (each 64 hex digits), hashed
+ * as one batch (recordHasher.ts): the verifier's hot path.
+ */
+export function leavesOfChainHashes(chainHashesHex: readonly string[]): string[] {
+  let records = '';
+  for (const hex of chainHashesHex) records += LEAF_PREFIX_HEX + hex;
+  return leafRecords.hashAll(records, chainHashesHex.length, 'hex');
+}
+
+/** Interior node hashes of consecutive pairs (items[0], items[1]), (items[2], items[3]), ... as one batch. */
+function nodesOfPairs(items: readonly string[], pairs: number): string[] {
+  let records = '';
+  // A missing item leaves the batch short, which hashAll refuses.
+  for (let i = 0; i < 2 * pairs; i += 2) records += NODE_PREFIX_LATIN1 + (items[i] ?? '') + (items[i + 1] ?? '');
+  return nodeRecords.hashAll(records, pairs, 'latin1');
+}
+
+function onlyHash(hashes: readonly string[]): string {
+  const [hash] = hashes;
+  if (hash === undefined || hashes.length !== 1) throw new Error('expected exactly one hash');
+  return hash;
 }
 
 /** Interior node hash of two latin1 hashes. */
-export function nodeLatin1(left: string, right: string): string {
-  nodeInput.write(left, 1, HASH_BYTES, 'latin1');
-  nodeInput.write(right, 1 + HASH_BYTES, HASH_BYTES, 'latin1');
-  return oneShotHash('sha256', nodeInput, 'binary');
+function nodeLatin1(left: string, right: string): string {
+  return onlyHash(nodesOfPairs([left, right], 1));
 }
 
 /** Leaf hash of raw leaf data. */
@@ -55,7 +72,7 @@ export function leafHashOfBytes(data: Buffer): Buffer {
 
 /** Leaf hash of an event from its hex chain hash. */
 export function leafHashOfChainHash(chainHashHex: string): Buffer {
-  return Buffer.from(leafOfChainHashLatin1(chainHashHex), 'latin1');
+  return Buffer.from(onlyHash(leavesOfChainHashes([chainHashHex])), 'latin1');
 }
 
 /** Interior node hash. */
@@ -111,20 +128,36 @@ export class MerkleFrontier {
 
   /** Appends one leaf hash. */
   append(leaf: Buffer): void {
-    this.appendLatin1(leaf.toString('latin1'));
+    this.appendLatin1([leaf.toString('latin1')]);
   }
 
-  /** Appends one leaf hash given as a latin1 string (the verifier's hot path). */
-  appendLatin1(leaf: string): void {
-    let node = leaf;
-    // Each trailing 1 bit of the old size is a perfect subtree of the new leaf's size: merge.
-    for (let size = this.treeSize; (size & 1) === 1; size = Math.floor(size / 2)) {
-      const left = this.roots.pop();
-      if (left === undefined) throw new Error('Merkle frontier shorter than its size');
-      node = nodeLatin1(left, node);
+  /**
+   * Appends leaf hashes given as latin1 strings, level by level: at each level the new
+   * nodes are paired (the first with the frontier's root of that level when the old size
+   * has that bit set) and all pairs of the level are hashed as one batch. An odd node left
+   * at the end of a level is the new tree's root of that level.
+   */
+  appendLatin1(leaves: readonly string[]): void {
+    const newRoots: string[] = [];
+    let items = leaves;
+    // Nodes of the current level that lie before the first new one (size >> level).
+    let before = this.treeSize;
+    while (items.length > 0) {
+      let level = items;
+      if (before % 2 === 1) {
+        const left = this.roots.pop();
+        if (left === undefined) throw new Error('Merkle frontier shorter than its size');
+        level = [left, ...items];
+      }
+      const pairs = Math.floor(level.length / 2);
+      const unpaired = level.length % 2 === 1 ? level.at(-1) : undefined;
+      if (unpaired !== undefined) newRoots.push(unpaired);
+      items = pairs === 0 ? [] : nodesOfPairs(level, pairs);
+      before = Math.floor(before / 2);
     }
-    this.roots.push(node);
-    this.treeSize += 1;
+    // Roots left in place are of higher levels than any new one; new roots go largest first.
+    this.roots.push(...newRoots.reverse());
+    this.treeSize += leaves.length;
   }
 
   /** MTH of the whole tree: the frontier folded from the right (RFC 9162 §2.1.1 split rule). */
