@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { AUDIT_COLUMN_COUNT } from './auditRowQuery.js';
 
 /**
@@ -89,6 +89,8 @@ export function textOfBytes(bytes: string): string {
 export class CopyRow {
   /** Byte string of the chunk's complete lines; columns are ranges of it. */
   bytes = '';
+  /** True when those lines are all ASCII: then every column's bytes are also its UTF-16 text. */
+  ascii = false;
   readonly #start = new Int32Array(AUDIT_COLUMN_COUNT);
   readonly #end = new Int32Array(AUDIT_COLUMN_COUNT);
   readonly #flags = new Uint8Array(AUDIT_COLUMN_COUNT);
@@ -187,9 +189,11 @@ export class CopyRowReader {
     // PostgreSQL sends valid UTF-8; should a server ever not, decoding replaces invalid
     // sequences with U+FFFD exactly as reading the COPY as text always did. A newline is
     // never inside a sequence, so whole lines decode the same alone or together.
-    const bytes = isUtf8(lines) ? lines.toString('latin1') : byteStringOf(lines.toString('utf8'));
+    const utf8 = isUtf8(lines);
+    const bytes = utf8 ? lines.toString('latin1') : byteStringOf(lines.toString('utf8'));
     const row = this.#row;
     row.bytes = bytes;
+    row.ascii = utf8 && isAscii(lines);
     let backslash = bytes.indexOf('\\');
     let quote = bytes.indexOf('"');
     let control = holdsControl(lines) ? nextControl(bytes, 0) : -1;

@@ -29,6 +29,7 @@ const variants = (rows: readonly AuditCopyRow[]): (string | null)[][] =>
       edit(C.action, null),
       edit(C.metadata, '[1, 2]'), // not an object
       edit(C.metadata, '{"nested": {"a": 1}, "list": [1, "ü"]}'),
+      edit(C.metadata, '{"nested": {"a": "\\u00e9"}}'), // ASCII as stored, not once parsed
       edit(C.metadata, '{"a": 1.0, "b": 1e2, "c": -0}'),
       edit(C.metadata, '{"a": 1, "a": 2}'), // duplicate key (a json, not jsonb, column could hold it)
       edit(C.metadata, '{"1": "x", "b": "y"}'), // an integer-like key
