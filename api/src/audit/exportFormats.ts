@@ -22,7 +22,7 @@ export interface ExportFormatter {
   readonly contentType: string;
   readonly fileExtension: string;
   prefix: (frame: ExportFrame) => string;
-  /** Placed between two rows. */
+  /** Placed between two rows (ASCII: it is appended to the rows' byte string). */
   readonly separator: string;
   /** The row writer of one export (it may cache per-export fragments). */
   rowWriter: (frame: ExportFrame) => (row: CopyRow) => string;
