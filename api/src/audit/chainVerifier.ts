@@ -1,12 +1,12 @@
 import type { ClientBase } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { TENANT_SETTING } from '../db/appRole.js';
 import { AUDIT_COLUMNS as C, auditRowsCopySql } from './auditRowQuery.js';
+import { copyOut } from './copyOutStream.js';
 import { GENESIS_HASH } from './chainHash.js';
 import { ChainRowHasher } from './chainRowHash.js';
 import type { CopyRow } from './copyRows.js';
 import { CopyRowReader, copyFieldText } from './copyRows.js';
-import { MerkleFrontier, leafOfChainHashLatin1 } from './merkleTree.js';
+import { MerkleFrontier, leavesOfChainHashes } from './merkleTree.js';
 import { LeafBuffer } from './treeHead.js';
 
 /** Why a link of the chain is broken. */
@@ -60,6 +60,8 @@ class ChainWalk {
   readonly rootsAt = new Map<number, string>();
   readonly leaves: LeafBuffer | undefined;
   readonly #hasher: ChainRowHasher;
+  /** Stored hashes of rows read but not yet in the tree: the tree grows a chunk at a time (recordHasher.ts). */
+  #pendingLeaves: string[] = [];
 
   constructor(
     practiceId: string,
@@ -72,11 +74,22 @@ class ChainWalk {
   /** The tree grows over every row as stored, so a checkpoint is compared even past a chain break. */
   private grow(storedHash: string | null): void {
     if (storedHash === null || !HEX_HASH.test(storedHash)) return;
-    const leaf = leafOfChainHashLatin1(storedHash);
-    this.frontier.appendLatin1(leaf);
-    this.leaves?.pushLatin1(leaf);
-    if (this.options.rootsAt?.has(this.frontier.size) === true) {
+    this.#pendingLeaves.push(storedHash);
+    // A size whose root is asked for ends a batch, so the frontier is at exactly that size.
+    if (this.options.rootsAt?.has(this.frontier.size + this.#pendingLeaves.length) === true) {
+      this.flushTree();
       this.rootsAt.set(this.frontier.size, this.frontier.root().toString('hex'));
+    }
+  }
+
+  /** Adds the rows read since the last call to the tree. */
+  flushTree(): void {
+    if (this.#pendingLeaves.length === 0) return;
+    const leaves = leavesOfChainHashes(this.#pendingLeaves);
+    this.#pendingLeaves = [];
+    this.frontier.appendLatin1(leaves);
+    if (this.leaves !== undefined) {
+      for (const leaf of leaves) this.leaves.pushLatin1(leaf);
     }
   }
 
@@ -115,6 +128,7 @@ class ChainWalk {
   }
 
   checkHead(head: { last_seq: string; last_hash: string; tree_frontier: Buffer } | undefined): void {
+    this.flushTree();
     if (this.firstBroken !== undefined) {
       return;
     }
@@ -160,11 +174,12 @@ export async function verifyPracticeChain(
     const visit = (row: CopyRow): void => {
       walk.visit(row);
     };
-    const rows = client.query(copyTo(auditRowsCopySql({ filters: {}, timePrecision: 'us' })));
+    const rows = client.query(copyOut(auditRowsCopySql({ filters: {}, timePrecision: 'us' })));
     // After a break the rest of the COPY is still read (cheaply, without hashing): leaving
     // it unread would leave the connection mid-protocol.
     for await (const chunk of rows as AsyncIterable<Buffer>) {
       reader.push(chunk, visit);
+      walk.flushTree();
     }
     reader.end();
     walk.checkHead(heads.rows[0]);

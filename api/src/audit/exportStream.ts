@@ -1,10 +1,10 @@
 import { finished, pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import { TENANT_SETTING } from '../db/appRole.js';
 import type { AuditRowsQuery } from './auditRowQuery.js';
 import { auditRowsCopySql } from './auditRowQuery.js';
+import { copyOut } from './copyOutStream.js';
 import { AuditExportEncoder } from './exportEncoder.js';
 import type { ExportDigest } from './exportEncoder.js';
 import type { ExportFormatter, ExportFrame } from './exportFormats.js';
@@ -63,7 +63,7 @@ export async function openAuditExportStream(
     client.release(error as Error);
     throw error;
   }
-  const source = client.query(copyTo(sql));
+  const source = client.query(copyOut(sql));
   // Errors reach us through pipeline below; this keeps a late error (emitted after the
   // pipeline already tore down, e.g. when the connection is destroyed) from going uncaught.
   source.on('error', () => undefined);
