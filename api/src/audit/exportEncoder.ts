@@ -8,6 +8,14 @@ import type { CopyRow } from './copyRows.js';
 import { CopyRowReader } from './copyRows.js';
 import type { ExportFormatter, ExportFrame } from './exportFormats.js';
 
+/**
+ * Encoded rows are gathered into a string of about this many bytes before one write into
+ * the output: per-row writes pay a native call each, while one write per network chunk has
+ * V8 walk a rope of thousands of pieces. 4 kB measured best of 1 B to 64 kB and unbounded
+ * (bench/README.md, "Audit export vs COPY").
+ */
+const ROWS_WRITE_CHARS = 4_096;
+
 /** What was streamed, known once the encoder has flushed. */
 export interface ExportDigest {
   rowCount: number;
@@ -35,10 +43,7 @@ export class AuditExportEncoder extends Transform {
     this.#encodeRow(row);
   };
   #started = false;
-  /**
-   * Rows encoded since the last emit, as one byte string: written into the output with a
-   * single call per input chunk rather than one per row (bench/README.md, "Audit export vs COPY").
-   */
+  /** Rows encoded but not yet written into the output, as one byte string (ROWS_WRITE_CHARS). */
   #rows = '';
   #rowCount = 0;
   #byteCount = 0;
@@ -118,6 +123,7 @@ export class AuditExportEncoder extends Transform {
       this.#rows += this.#formatter.separator;
     }
     this.#rows += this.#writeRow(row);
+    if (this.#rows.length >= ROWS_WRITE_CHARS) this.#writeRows();
     this.#rowCount += 1;
     const seq = row.raw(C.seq);
     this.#firstSeq ??= seq;
