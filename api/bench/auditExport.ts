@@ -19,11 +19,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { auditRowsCopySql } from '../src/audit/auditRowQuery.js';
 import type { AuditRowsQuery } from '../src/audit/auditRowQuery.js';
 import { GENESIS_HASH, chainHash } from '../src/audit/chainHash.js';
 import { verifyPracticeChain } from '../src/audit/chainVerifier.js';
+import { copyOut } from '../src/audit/copyOutStream.js';
 import { MerkleFrontier, leafHashOfChainHash } from '../src/audit/merkleTree.js';
 import { EXPORT_FORMATTERS, EXPORT_FORMATS } from '../src/audit/exportFormats.js';
 import { openAuditExportStream, poolOf } from '../src/audit/exportStream.js';
@@ -188,7 +189,8 @@ async function main(): Promise<void> {
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         await client.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, practiceId]);
-        const stream = client.query(copyTo(auditRowsCopySql(query)));
+        // The same COPY client the exporter and verifier use (copyOutStream.ts).
+        const stream = client.query(copyOut(auditRowsCopySql(query)));
         await pipeline(stream, new Discard());
         await client.query('COMMIT');
         return stream.rowCount;
