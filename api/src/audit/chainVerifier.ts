@@ -71,9 +71,8 @@ class ChainWalk {
     this.#hasher = new ChainRowHasher(practiceId);
   }
 
-  /** The tree grows over every row as stored, so a checkpoint is compared even past a chain break. */
-  private grow(storedHash: string | null): void {
-    if (storedHash === null || !HEX_HASH.test(storedHash)) return;
+  /** Adds a stored hash of 64 lower-case hex digits to the tree (in the next batch). */
+  private grow(storedHash: string): void {
     this.#pendingLeaves.push(storedHash);
     // A size whose root is asked for ends a batch, so the frontier is at exactly that size.
     if (this.options.rootsAt?.has(this.frontier.size + this.#pendingLeaves.length) === true) {
@@ -93,34 +92,36 @@ class ChainWalk {
     }
   }
 
-  /** Columns are compared as COPY byte strings (copyRows.ts): hashes, seq and ids are ASCII. */
+  /**
+   * The tree grows over every row as stored, so a checkpoint is compared even past a chain
+   * break. A stored hash goes in when it is 64 lower-case hex digits; one the walk accepted
+   * equals a hash it just computed, so only the others are tested.
+   */
   visit(row: CopyRow): void {
     const storedHash = row.value(C.hash);
-    this.grow(storedHash);
-    if (this.firstBroken !== undefined) {
-      return;
+    if (this.firstBroken === undefined) {
+      const reason = this.#link(row, storedHash);
+      if (reason === null) {
+        this.grow(this.lastHash);
+        return;
+      }
+      this.firstBroken = { seq: Number(row.value(C.seq) ?? ''), eventId: row.text(C.id), reason };
     }
+    if (storedHash !== null && HEX_HASH.test(storedHash)) this.grow(storedHash);
+  }
+
+  /** Checks the row as the next link (seq, prev_hash, recomputed hash); accepted, the walk moves on to it and null is returned. */
+  #link(row: CopyRow, storedHash: string | null): ChainBreakReason | null {
     const expectedSeq = this.lastSeq + 1;
-    const seqText = row.value(C.seq) ?? '';
-    const brokenAt = (reason: ChainBreakReason): void => {
-      this.firstBroken = { seq: Number(seqText), eventId: row.text(C.id), reason };
-    };
-    if (seqText !== String(expectedSeq)) {
-      brokenAt('seq_gap');
-      return;
-    }
-    if (row.value(C.prevHash) !== this.lastHash) {
-      brokenAt('prev_hash_mismatch');
-      return;
-    }
-    if (storedHash === null || this.#hasher.hashOf(row, this.lastHash) !== storedHash) {
-      brokenAt('hash_mismatch');
-      return;
-    }
+    // Columns are compared as COPY byte strings (copyRows.ts): hashes, seq and ids are ASCII.
+    if (row.value(C.seq) !== String(expectedSeq)) return 'seq_gap';
+    if (row.value(C.prevHash) !== this.lastHash) return 'prev_hash_mismatch';
+    if (storedHash === null || this.#hasher.hashOf(row, this.lastHash) !== storedHash) return 'hash_mismatch';
     this.checkedCount += 1;
     this.lastSeq = expectedSeq;
     this.lastIdColumn = row.raw(C.id);
     this.lastHash = storedHash;
+    return null;
   }
 
   #lastId(): string | null {
