@@ -249,7 +249,11 @@ async function main(): Promise<void> {
   } finally {
     if (app.isInitialized) await app.destroy();
     await owner.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (process.env.BENCH_KEEP_DATABASE === '1') {
+      console.log(`kept database ${name} (BENCH_KEEP_DATABASE=1)`);
+    } else {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
     await admin.end();
   }
 }
