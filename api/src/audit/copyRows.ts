@@ -148,13 +148,20 @@ function nextControl(bytes: string, from: number): number {
   return CONTROL.exec(bytes)?.index ?? -1;
 }
 
+/** Takes complete COPY lines from `from` on; returns where it stopped, or -1 for "leave the rest". */
+export type LineTaker = (lines: Buffer, from: number) => number;
+
 /** Splits a COPY text stream into rows, whatever the chunk boundaries. */
 export class CopyRowReader {
   readonly #row = new CopyRow();
   #pending: Buffer | null = null;
 
-  /** Calls `visit` for every row this chunk completes; the row object is reused. */
-  push(chunk: Buffer, visit: (row: CopyRow) => void): void {
+  /**
+   * Calls `visit` for every row this chunk completes; the row object is reused. `take`, when
+   * given, is offered the complete lines first: it returns the offset of the first line it
+   * left (lines it took are not visited), or -1 to leave the rest to `visit`.
+   */
+  push(chunk: Buffer, visit: (row: CopyRow) => void, take?: LineTaker): void {
     let from = 0;
     if (this.#pending !== null) {
       const newline = chunk.indexOf(NEWLINE);
@@ -165,7 +172,7 @@ export class CopyRowReader {
       // Only the row that straddles the chunks is copied, not the whole chunk.
       const straddling = Buffer.concat([this.#pending, chunk.subarray(0, newline + 1)]);
       this.#pending = null;
-      this.#readLines(straddling, visit);
+      this.#offerLines(straddling, visit, take);
       from = newline + 1;
     }
     const lastNewline = chunk.lastIndexOf(NEWLINE);
@@ -174,7 +181,22 @@ export class CopyRowReader {
       return;
     }
     this.#pending = lastNewline + 1 < chunk.length ? Buffer.from(chunk.subarray(lastNewline + 1)) : null;
-    this.#readLines(chunk.subarray(from, lastNewline + 1), visit);
+    this.#offerLines(chunk.subarray(from, lastNewline + 1), visit, take);
+  }
+
+  /** Complete lines: to `take` while it takes them, one line at a time to `visit` when it does not. */
+  #offerLines(lines: Buffer, visit: (row: CopyRow) => void, take: LineTaker | undefined): void {
+    let at = 0;
+    while (take !== undefined && at < lines.length) {
+      const next = take(lines, at);
+      if (next === -1) break;
+      at = next;
+      if (at >= lines.length) break;
+      const end = lines.indexOf(NEWLINE, at) + 1;
+      this.#readLines(lines.subarray(at, end), visit);
+      at = end;
+    }
+    if (at < lines.length) this.#readLines(at === 0 ? lines : lines.subarray(at), visit);
   }
 
   /** Throws when the stream ended in the middle of a row (a truncated COPY). */
