@@ -5,7 +5,10 @@ import { copyOut } from './copyOutStream.js';
 import { GENESIS_HASH } from './chainHash.js';
 import { ChainRowHasher } from './chainRowHash.js';
 import type { CopyRow } from './copyRows.js';
+import type { LineTaker } from './copyRows.js';
 import { CopyRowReader, copyFieldText } from './copyRows.js';
+import type { NativeChainLinks } from './chainLinks.js';
+import { nativeChainLinks } from './chainLinks.js';
 import { MerkleFrontier, leavesOfChainHashes } from './merkleTree.js';
 import { LeafBuffer } from './treeHead.js';
 
@@ -44,9 +47,12 @@ export interface ChainVerifyOptions {
   /** Tree sizes (e.g. of saved checkpoints) whose root to record during the walk. */
   rootsAt?: ReadonlySet<number>;
   keepLeaves?: boolean;
+  /** false: the JavaScript walk alone, without the native fast path (chainLinks.ts) even where it is built. */
+  native?: boolean;
 }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
+const TAB = 0x09;
 
 /** Walks one practice's rows in seq order, remembering only the previous link (flat memory). */
 class ChainWalk {
@@ -62,6 +68,11 @@ class ChainWalk {
   readonly #hasher: ChainRowHasher;
   /** Stored hashes of rows read but not yet in the tree: the tree grows a chunk at a time (recordHasher.ts). */
   #pendingLeaves: string[] = [];
+  readonly #native: NativeChainLinks | undefined;
+  /** Tree sizes whose root is asked for, ascending. */
+  readonly #rootSizes: number[];
+  /** Offered the reader's lines first (chainLinks.ts); undefined without the native fast path. */
+  readonly take: LineTaker | undefined;
 
   constructor(
     practiceId: string,
@@ -69,6 +80,49 @@ class ChainWalk {
   ) {
     this.leaves = options.keepLeaves === true ? new LeafBuffer() : undefined;
     this.#hasher = new ChainRowHasher(practiceId);
+    this.#native = options.native === false ? undefined : nativeChainLinks(practiceId);
+    this.#rootSizes = [...(options.rootsAt ?? [])].sort((a, b) => a - b);
+    this.take = this.#native === undefined ? undefined : (lines, from) => this.#takeNative(lines, from);
+  }
+
+  /**
+   * The rows from `from` on that the native fast path accepts as the next links; returns
+   * where it stopped (a row it left to the JavaScript walk, or the end), or -1 once the chain
+   * is broken (then the JavaScript walk reads everything, only to grow the tree).
+   */
+  #takeNative(lines: Buffer, from: number): number {
+    const native = this.#native;
+    if (native === undefined || this.firstBroken !== undefined) return -1;
+    let at = from;
+    for (;;) {
+      // Rows the JavaScript walk read go into the tree first: the tree keeps the rows' order.
+      this.flushTree();
+      const limit = Math.min(native.capacity, this.#rowsToNextRoot());
+      const taken = native.accept(lines, at, this, limit);
+      if (taken.count > 0) {
+        this.checkedCount += taken.count;
+        this.lastSeq += taken.count;
+        this.lastHash = native.lastHash();
+        this.lastIdColumn = lines.toString('latin1', taken.lastLine, lines.indexOf(TAB, taken.lastLine));
+        this.frontier.appendLatin1(taken.leaves);
+        if (this.leaves !== undefined) {
+          for (const leaf of taken.leaves) this.leaves.pushLatin1(leaf);
+        }
+        if (this.options.rootsAt?.has(this.frontier.size) === true) {
+          this.rootsAt.set(this.frontier.size, this.frontier.root().toString('hex'));
+        }
+      }
+      at = taken.next;
+      // Fewer than asked for: it left a row (or the lines ended).
+      if (taken.count < limit || at >= lines.length) return at;
+    }
+  }
+
+  /** Rows until the next tree size whose root is asked for (Infinity when none is). */
+  #rowsToNextRoot(): number {
+    const size = this.frontier.size;
+    const next = this.#rootSizes.find((wanted) => wanted > size);
+    return next === undefined ? Number.POSITIVE_INFINITY : next - size;
   }
 
   /** Adds a stored hash of 64 lower-case hex digits to the tree (in the next batch). */
@@ -179,7 +233,7 @@ export async function verifyPracticeChain(
     // After a break the rest of the COPY is still read (cheaply, without hashing): leaving
     // it unread would leave the connection mid-protocol.
     for await (const chunk of rows as AsyncIterable<Buffer>) {
-      reader.push(chunk, visit);
+      reader.push(chunk, visit, walk.take);
       walk.flushTree();
     }
     reader.end();

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { recordAudit } from '../../src/audit/auditWriter.js';
 import { chainHashOfText } from '../../src/audit/chainHash.js';
 import { verifyPracticeChain } from '../../src/audit/chainVerifier.js';
+import { leafHashOfChainHash, leavesOf, subtreeRoot } from '../../src/audit/merkleTree.js';
 import type { ChainVerification } from '../../src/audit/chainVerifier.js';
 import { createDataSource } from '../../src/db/dataSource.js';
 import { withTenant } from '../../src/db/tenantTransaction.js';
@@ -28,10 +29,17 @@ describe('audit chain: append-only storage and tamper detection', () => {
     await database.drop();
   });
 
-  /** The chain verdict only; the recomputed Merkle tree is covered by checkpointVerify.test.ts. */
+  /**
+   * The chain verdict, with the native fast path (chainLinks.ts) and by the JavaScript walk
+   * alone, which must agree on it and on the recomputed tree (checked further by
+   * checkpointVerify.test.ts).
+   */
   const verifyAsOwner = (practiceId: string): Promise<Pick<ChainVerification, 'ok' | 'checkedCount' | 'firstBroken'>> =>
     asOwner(database.url, async (client) => {
-      const { ok, checkedCount, firstBroken } = await verifyPracticeChain(client, practiceId);
+      const withNative = await verifyPracticeChain(client, practiceId);
+      const javaScriptOnly = await verifyPracticeChain(client, practiceId, { native: false });
+      expect(withNative).toEqual(javaScriptOnly);
+      const { ok, checkedCount, firstBroken } = withNative;
       return firstBroken === undefined ? { ok, checkedCount } : { ok, checkedCount, firstBroken };
     });
 
@@ -79,6 +87,30 @@ describe('audit chain: append-only storage and tamper detection', () => {
       metadata: { intact: true, checkedCount: 600, brokenSeq: null, brokenEventId: null, reason: null },
     });
     await expect(verifyAsOwner(practice.id)).resolves.toEqual({ ok: true, checkedCount: 601 });
+  });
+
+  it('grows the same tree with and without the native fast path: roots asked for, every leaf', async () => {
+    const practice = await insertPractice(database.url);
+    // Metadata on some rows sends them to the JavaScript walk between native runs.
+    await appendEvents(app, practice.id, 1_300, 100, (i) => ({ metadata: i % 7 === 0 ? { rows: i } : null }));
+    // Sizes inside native runs, at JavaScript rows, the whole chain, and one never reached.
+    const rootsAt = new Set([1, 7, 8, 511, 512, 513, 1_024, 1_300, 5_000]);
+    const [withNative, javaScriptOnly, stored] = await asOwner(database.url, async (client) => [
+      await verifyPracticeChain(client, practice.id, { rootsAt, keepLeaves: true }),
+      await verifyPracticeChain(client, practice.id, { rootsAt, keepLeaves: true, native: false }),
+      (await client.query<{ hash: string }>('SELECT hash FROM audit_events WHERE practice_id = $1 ORDER BY seq', [practice.id])).rows,
+    ]);
+    // Against the recursive definition over each stored hash's leaf.
+    const leaves = leavesOf(stored.map((row) => leafHashOfChainHash(row.hash)));
+    const rootOf = (size: number): string => subtreeRoot(leaves, 0, size).toString('hex');
+    for (const result of [withNative, javaScriptOnly]) {
+      expect(result).toMatchObject({ ok: true, checkedCount: 1_300, tree: { size: 1_300, rootHash: rootOf(1_300) } });
+      expect([...result.rootsAt].sort(([a], [b]) => a - b)).toEqual([1, 7, 8, 511, 512, 513, 1_024, 1_300].map((size) => [size, rootOf(size)]));
+      expect(result.leaves?.size).toBe(1_300);
+      for (let i = 0; i < 1_300; i += 1) {
+        if (!result.leaves?.leaf(i).equals(leaves.leaf(i))) throw new Error(`leaf ${i} differs`);
+      }
+    }
   });
 
   it('reports an empty chain as intact', async () => {
