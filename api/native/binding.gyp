@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "chain_links",
-      "sources": ["chain_links.c"],
+      "target_name": "audit_native",
+      "sources": ["chain_links.c", "fhir_entries.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"]
     }
   ]

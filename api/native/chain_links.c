@@ -28,35 +28,17 @@
  */
 #include <node_api.h>
 #include <openssl/sha.h>
-#include <stdint.h>
-#include <string.h>
 
-#define COLUMNS 16
+#include "copy_columns.h"
+
 #define HASH_HEX 64
 #define STATE_BYTES 256
 #define PRACTICE_AT 96
 #define PRACTICE_MAX (STATE_BYTES - PRACTICE_AT)
 #define CANONICAL_MAX 8192
 
-/* Column positions in the verifier's SELECT (AUDIT_COLUMNS in auditRowQuery.ts). */
-enum { C_SEQ = 1, C_TIME = 2, C_ACTION = 5, C_OUTCOME = 9, C_REQUEST_ID = 12, C_METADATA = 13, C_PREV = 14, C_HASH = 15 };
 
 static const char HEX_DIGITS[] = "0123456789abcdef";
-
-/* COPY's text form of SQL NULL. */
-static int is_null(const uint8_t* bytes, size_t length) {
-  return length == 2 && bytes[0] == '\\' && bytes[1] == 'N';
-}
-
-/* True when every byte is printable ASCII other than quote and backslash: JSON.stringify and
- * COPY leave such a column as it is, so its JSON element is the bytes in quotes. */
-static int is_plain(const uint8_t* bytes, size_t length) {
-  for (size_t i = 0; i < length; i++) {
-    uint8_t byte = bytes[i];
-    if (byte < 0x20 || byte > 0x7e || byte == '"' || byte == '\\') return 0;
-  }
-  return 1;
-}
 
 typedef struct {
   uint8_t* bytes;
@@ -77,56 +59,6 @@ static void put_text(canonical_t* out, const char* text) {
   put(out, text, strlen(text));
 }
 
-/*
- * Metadata as jsonb prints an object of the audit writer's shape (flatJsonbMetadata.ts):
- * `{"key": value, "key": value}` with identifier keys and values that are strings of
- * printable ASCII without quote or backslash, integers of up to 15 digits, true, false or
- * null. Anything else is left to JavaScript.
- */
-#define MEMBERS_MAX 64
-
-typedef struct {
-  const uint8_t* key;
-  size_t key_length;
-  const uint8_t* value;
-  size_t value_length;
-} member_t;
-
-static int is_letter(uint8_t byte) {
-  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z');
-}
-
-static int is_digit(uint8_t byte) {
-  return byte >= '0' && byte <= '9';
-}
-
-/* Length of the value at `p` (up to `end`) if it is one of the writer's, else 0. */
-static size_t value_length(const uint8_t* p, const uint8_t* end) {
-  if (p >= end) return 0;
-  if (*p == '"') {
-    for (const uint8_t* q = p + 1; q < end; q++) {
-      if (*q == '"') return (size_t)(q - p) + 1;
-      if (*q < 0x20 || *q > 0x7e || *q == '\\') return 0;
-    }
-    return 0;
-  }
-  static const char* const WORDS[] = { "true", "false", "null" };
-  for (int i = 0; i < 3; i++) {
-    size_t n = strlen(WORDS[i]);
-    if ((size_t)(end - p) >= n && memcmp(p, WORDS[i], n) == 0) return n;
-  }
-  if (*p == '0') return 1;
-  const uint8_t* q = p;
-  if (*q == '-') q++;
-  if (q >= end || *q < '1' || *q > '9') return 0;
-  size_t digits = 0;
-  while (q < end && is_digit(*q) && digits < 16) {
-    q++;
-    digits++;
-  }
-  return digits <= 15 ? (size_t)(q - p) : 0;
-}
-
 static int key_before(const member_t* a, const member_t* b) {
   size_t n = a->key_length < b->key_length ? a->key_length : b->key_length;
   int order = memcmp(a->key, b->key, n);
@@ -136,28 +68,9 @@ static int key_before(const member_t* a, const member_t* b) {
 /* Writes the metadata element: the canonical text (keys in code-unit order) as a JSON string. */
 static int put_metadata(canonical_t* out, const uint8_t* printed, size_t length) {
   member_t members[MEMBERS_MAX];
-  size_t count = 0;
-  const uint8_t* end = printed + length;
-  if (length < 2 || printed[0] != '{' || printed[length - 1] != '}') return 0;
-  const uint8_t* p = printed + 1;
-  if (length > 2) {
-    for (;;) {
-      if (count == MEMBERS_MAX || p >= end || *p != '"') return 0;
-      const uint8_t* key = ++p;
-      if (p >= end || !is_letter(*p)) return 0;
-      while (p < end && (is_letter(*p) || is_digit(*p) || *p == '_')) p++;
-      size_t key_length = (size_t)(p - key);
-      if (end - p < 3 || p[0] != '"' || p[1] != ':' || p[2] != ' ') return 0;
-      p += 3;
-      size_t value = value_length(p, end);
-      if (value == 0) return 0;
-      members[count++] = (member_t){ key, key_length, p, value };
-      p += value;
-      if (p == end - 1) break;
-      if (end - p < 2 || p[0] != ',' || p[1] != ' ') return 0;
-      p += 2;
-    }
-  }
+  int parsed = flat_members(printed, length, members);
+  if (parsed < 0) return 0;
+  size_t count = (size_t)parsed;
   // Insertion sort: a handful of members.
   for (size_t i = 1; i < count; i++) {
     member_t moving = members[i];
@@ -220,7 +133,7 @@ static int accept_row(const uint8_t* const col[COLUMNS], const size_t len[COLUMN
   if (len[C_PREV] != HASH_HEX || memcmp(col[C_PREV], last_hash, HASH_HEX) != 0) return 0;
   if (len[C_HASH] != HASH_HEX) return 0;
   // The id is not hashed, but the walk may report it: keep to rows JavaScript reads as they are.
-  if (!is_plain(col[0], len[0])) return 0;
+  if (!is_plain(col[C_ID], len[C_ID])) return 0;
   // occurred_at with microseconds; the writer stores whole milliseconds (millisecondTimeElement).
   if (len[C_TIME] != 27 || !is_plain(col[C_TIME], 27) || memcmp(col[C_TIME] + 23, "000Z", 4) != 0) return 0;
   if (is_null(col[C_ACTION], len[C_ACTION]) || is_null(col[C_OUTCOME], len[C_OUTCOME])) return 0;
@@ -321,19 +234,7 @@ static napi_value accept_links(napi_env env, napi_callback_info info) {
     if (end == NULL) break;
     const uint8_t* col[COLUMNS];
     size_t len[COLUMNS];
-    int count = 0;
-    const uint8_t* start = line;
-    for (const uint8_t* p = line; p <= end && count < COLUMNS; p++) {
-      if (p == end || *p == '\t') {
-        col[count] = start;
-        len[count] = (size_t)(p - start);
-        count++;
-        start = p + 1;
-        if (p == end) break;
-      }
-    }
-    // Exactly 16 columns: the last one must end at the newline.
-    if (count != COLUMNS || col[COLUMNS - 1] + len[COLUMNS - 1] != end) break;
+    if (!split_columns(line, end, col, len)) break;
     if (!accept_row(col, len, state, leaves + accepted * SHA256_DIGEST_LENGTH)) break;
     last_line = (double)at;
     accepted++;
@@ -347,7 +248,10 @@ static napi_value accept_links(napi_env env, napi_callback_info info) {
   return result;
 }
 
+void register_fhir_entries(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
+  register_fhir_entries(env, exports);
   napi_value fn;
   napi_create_function(env, "acceptLinks", NAPI_AUTO_LENGTH, accept_links, NULL, &fn);
   napi_set_named_property(env, exports, "acceptLinks", fn);

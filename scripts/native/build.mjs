@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Builds the audit verifier's native fast path (api/native/chain_links.c) after `npm ci`,
-// as part of the root "postinstall". node-gyp is npm's own (npm passes its path to scripts
+// Builds the audit trail's native fast paths (api/native/: the chain verifier and the FHIR
+// export) after `npm ci`, as part of the root "postinstall". node-gyp is npm's own (npm passes its path to scripts
 // as npm_config_node_gyp) and builds against the running Node's headers (npm's nodedir
 // setting, else node-gyp downloads them).
 //
-// Verification works without the addon (api/src/audit/chainLinks.ts falls back to the
-// JavaScript walk), so a failed build is a warning, except in CI (CI=true), where the tests
+// Both work without the addon (api/src/audit/nativeAddon.ts: the JavaScript code they
+// accelerate runs alone), so a failed build is a warning, except in CI (CI=true), where the tests
 // require the addon and a silent fallback would leave it untested.
 // MEDSPA_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
@@ -35,12 +35,12 @@ function nodeGyp() {
 const gyp = nodeGyp();
 const result = gyp === undefined ? null : spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: addonDir, stdio: 'inherit' });
 if (result !== null && result.status === 0) {
-  log('built api/native/build/Release/chain_links.node');
+  log('built api/native/build/Release/audit_native.node');
   process.exit(0);
 }
 const why = gyp === undefined ? 'node-gyp not found' : `node-gyp exited with ${result?.status ?? result?.signal}`;
 if (process.env.CI === 'true') {
-  console.error(`[native] build failed (${why}); CI requires the audit verifier's native fast path`);
+  console.error(`[native] build failed (${why}); CI requires the audit native fast paths`);
   process.exit(1);
 }
-log(`build failed (${why}): audit verification runs in JavaScript only, slower`);
+log(`build failed (${why}): audit verification and FHIR export run in JavaScript only, slower`);

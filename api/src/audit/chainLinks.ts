@@ -1,23 +1,13 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import type { AuditNativeAddon } from './nativeAddon.js';
+import { auditNativeAddon as addon } from './nativeAddon.js';
 import { HASH_BYTES } from './merkleTree.js';
 
 /*
- * The verifier's native fast path (api/native/chain_links.c): it accepts COPY rows that are
- * plainly the next link of the chain and returns their RFC 9162 leaf hashes; every other row
- * is left to the JavaScript walk (chainVerifier.ts), which stays the reference and decides
- * every row the addon does not accept. The addon is built by `npm ci` (scripts/native/
- * build.mjs); where it could not be built, verification runs in JavaScript alone.
- *
- * Why native code: on this project's 2-core machines the JavaScript walk costs ~3.3 µs per
- * row against ~2 µs for PostgreSQL to produce it, and spreading the walk over both cores does
- * not help (bench/README.md, "Audit export vs COPY"). The addon does a row's checks, its
- * canonical input and both of its SHA-256 calls in one native call per chunk.
+ * The verifier's native fast path (api/native/chain_links.c, loaded by nativeAddon.ts): it
+ * accepts COPY rows that are plainly the next link of the chain and returns their RFC 9162
+ * leaf hashes; every other row is left to the JavaScript walk (chainVerifier.ts), which stays
+ * the reference and decides every row the addon does not accept.
  */
-
-interface ChainLinksAddon {
-  acceptLinks: (lines: Buffer, from: number, state: Buffer, leaves: Buffer) => number;
-}
 
 const STATE_BYTES = 256;
 const LAST_SEQ_AT = 0;
@@ -31,28 +21,7 @@ const PRACTICE_AT = 96;
 const LEAVES_PER_CALL = 4_096;
 const PLAIN_PRACTICE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/**
- * The compiled addon's path. Compiled, this module is api/dist/src/audit/chainLinks.js;
- * under ts-jest it runs from api/src/audit/chainLinks.ts.
- */
-function addonPath(): string {
-  const apiRoot = path.resolve(__dirname, __filename.endsWith('.ts') ? '../..' : '../../..');
-  return path.join(apiRoot, 'native', 'build', 'Release', 'chain_links.node');
-}
-
-function loadAddon(): ChainLinksAddon | undefined {
-  if (process.env.MEDSPA_AUDIT_NATIVE === '0') return undefined;
-  try {
-    const addon = createRequire(__filename)(addonPath()) as Partial<ChainLinksAddon>;
-    return typeof addon.acceptLinks === 'function' ? (addon as ChainLinksAddon) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const addon = loadAddon();
-
-/** True when the native fast path is in use (MEDSPA_AUDIT_NATIVE=0 turns it off). */
+/** True when the native fast paths are in use (MEDSPA_AUDIT_NATIVE=0 turns them off). */
 export function nativeChainLinksLoaded(): boolean {
   return addon !== undefined;
 }
@@ -87,7 +56,7 @@ export class NativeChainLinks {
   readonly #leaves = Buffer.alloc(LEAVES_PER_CALL * HASH_BYTES);
 
   constructor(
-    private readonly addon: ChainLinksAddon,
+    private readonly addon: AuditNativeAddon,
     practiceElement: string,
   ) {
     this.#state.writeDoubleLE(practiceElement.length, PRACTICE_LENGTH_AT);
