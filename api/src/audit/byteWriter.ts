@@ -34,6 +34,18 @@ export class ByteWriter {
     this.#length += this.#buffer.write(text, this.#length, 'utf8');
   }
 
+  /** Room for at least `bytes` more: the buffer and the offset to write at (then `advance`). */
+  room(bytes: number): { buffer: Buffer; at: number } {
+    this.#reserve(bytes);
+    return { buffer: this.#buffer, at: this.#length };
+  }
+
+  /** Counts `bytes` written into the buffer `room` gave, at its offset. */
+  advance(bytes: number): void {
+    if (this.#length + bytes > this.#buffer.length) throw new RangeError('advanced past the room reserved');
+    this.#length += bytes;
+  }
+
   /** The bytes written since the last take() (a view, never written again). */
   take(): Buffer {
     const view = this.#buffer.subarray(this.#taken, this.#length);

@@ -1,6 +1,8 @@
 import { AUDIT_COLUMNS as C, AUDIT_COLUMN_NAMES } from './auditRowQuery.js';
 import type { CopyRow } from './copyRows.js';
 import { FhirEntryWriter } from './fhirEntryWriter.js';
+import type { NativeRowWriter } from './fhirNativeEntries.js';
+import { nativeFhirEntries } from './fhirNativeEntries.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'fhir'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -11,6 +13,14 @@ export interface ExportFrame {
   practiceId: string;
   /** ISO 8601 instant the export started (FHIR Bundle.timestamp). */
   startedAt: string;
+}
+
+/** How one export writes its rows. */
+export interface RowWriters {
+  /** One row as a byte string. */
+  row: (row: CopyRow) => string;
+  /** Writes runs of rows straight into the output where it can (fhirNativeEntries.ts); `row` writes the others. */
+  native?: NativeRowWriter;
 }
 
 /**
@@ -24,8 +34,8 @@ export interface ExportFormatter {
   prefix: (frame: ExportFrame) => string;
   /** Placed between two rows (ASCII: it is appended to the rows' byte string). */
   readonly separator: string;
-  /** The row writer of one export (it may cache per-export fragments). */
-  rowWriter: (frame: ExportFrame) => (row: CopyRow) => string;
+  /** The row writers of one export (they may cache per-export fragments). */
+  rowWriters: (frame: ExportFrame) => RowWriters;
   suffix: string;
 }
 
@@ -67,14 +77,16 @@ const csv: ExportFormatter = {
   fileExtension: 'csv',
   prefix: () => `${AUDIT_COLUMN_NAMES.join(',')}${CRLF}`,
   separator: '',
-  rowWriter: () => (r) =>
-    // id, seq, time, uuids, outcome and hashes cannot contain a comma, quote, line break or
-    // a leading formula character; only the free-text columns go through csvField.
-    `${r.raw(C.id)},${r.raw(C.seq)},${r.raw(C.occurredAt)},${plainOrEmpty(r, C.actorUserId)},` +
-    `${csvField(r.value(C.actorRole))},${csvField(r.value(C.action))},${csvField(r.value(C.entityType))},` +
-    `${csvField(r.value(C.entityId))},${plainOrEmpty(r, C.patientId)},${r.raw(C.outcome)},` +
-    `${csvField(r.value(C.ip))},${csvField(r.value(C.userAgent))},${csvField(r.value(C.requestId))},` +
-    `${csvField(r.value(C.metadata))},${r.raw(C.prevHash)},${r.raw(C.hash)}${CRLF}`,
+  rowWriters: () => ({
+    row: (r) =>
+      // id, seq, time, uuids, outcome and hashes cannot contain a comma, quote, line break or
+      // a leading formula character; only the free-text columns go through csvField.
+      `${r.raw(C.id)},${r.raw(C.seq)},${r.raw(C.occurredAt)},${plainOrEmpty(r, C.actorUserId)},` +
+      `${csvField(r.value(C.actorRole))},${csvField(r.value(C.action))},${csvField(r.value(C.entityType))},` +
+      `${csvField(r.value(C.entityId))},${plainOrEmpty(r, C.patientId)},${r.raw(C.outcome)},` +
+      `${csvField(r.value(C.ip))},${csvField(r.value(C.userAgent))},${csvField(r.value(C.requestId))},` +
+      `${csvField(r.value(C.metadata))},${r.raw(C.prevHash)},${r.raw(C.hash)}${CRLF}`,
+  }),
   suffix: '',
 };
 
@@ -90,15 +102,17 @@ const ndjson: ExportFormatter = {
   fileExtension: 'ndjson',
   prefix: () => '',
   separator: '',
-  rowWriter: () => (r) =>
-    `{"id":"${r.raw(C.id)}","seq":${r.raw(C.seq)},"occurredAt":"${r.raw(C.occurredAt)}",` +
-    `"actorUserId":${jsonPlain(r, C.actorUserId)},"actorRole":${r.jsonValue(C.actorRole)},` +
-    `"action":${r.jsonValue(C.action)},"entityType":${r.jsonValue(C.entityType)},` +
-    `"entityId":${r.jsonValue(C.entityId)},"patientId":${jsonPlain(r, C.patientId)},` +
-    `"outcome":"${r.raw(C.outcome)}","ip":${r.jsonValue(C.ip)},"userAgent":${r.jsonValue(C.userAgent)},` +
-    // metadata is jsonb text already: written as PostgreSQL printed it.
-    `"requestId":${r.jsonValue(C.requestId)},"metadata":${r.value(C.metadata) ?? 'null'},` +
-    `"prevHash":"${r.raw(C.prevHash)}","hash":"${r.raw(C.hash)}"}\n`,
+  rowWriters: () => ({
+    row: (r) =>
+      `{"id":"${r.raw(C.id)}","seq":${r.raw(C.seq)},"occurredAt":"${r.raw(C.occurredAt)}",` +
+      `"actorUserId":${jsonPlain(r, C.actorUserId)},"actorRole":${r.jsonValue(C.actorRole)},` +
+      `"action":${r.jsonValue(C.action)},"entityType":${r.jsonValue(C.entityType)},` +
+      `"entityId":${r.jsonValue(C.entityId)},"patientId":${jsonPlain(r, C.patientId)},` +
+      `"outcome":"${r.raw(C.outcome)}","ip":${r.jsonValue(C.ip)},"userAgent":${r.jsonValue(C.userAgent)},` +
+      // metadata is jsonb text already: written as PostgreSQL printed it.
+      `"requestId":${r.jsonValue(C.requestId)},"metadata":${r.value(C.metadata) ?? 'null'},` +
+      `"prevHash":"${r.raw(C.prevHash)}","hash":"${r.raw(C.hash)}"}\n`,
+  }),
   suffix: '',
 };
 
@@ -112,9 +126,10 @@ const fhir: ExportFormatter = {
     `{"resourceType":"Bundle","id":"${frame.exportId}","type":"collection","timestamp":"${frame.startedAt}","entry":[`,
   separator: ',',
   // ~1.9 kB of mostly constant JSON per row, see fhirEntryWriter.ts.
-  rowWriter: (frame) => {
+  rowWriters: (frame) => {
     const entries = new FhirEntryWriter(frame.practiceId);
-    return (row) => entries.entry(row);
+    const native = nativeFhirEntries(entries);
+    return { row: (row) => entries.entry(row), ...(native === undefined ? {} : { native }) };
   },
   suffix: ']}',
 };

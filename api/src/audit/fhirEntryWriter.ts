@@ -28,6 +28,7 @@ const SEQ_START = `","extension":[${ext('audit-seq')}"`;
 const PREV_HASH_START = `"},${ext('prev-hash')}"`;
 const HASH_START = `"},${ext('hash')}"`;
 const REQUEST_ID_START = `"},${ext('request-id')}`;
+const NO_REQUEST_ID = '"}';
 const AGENT_START = ',"agent":[{"requestor":true';
 const OUTCOME_SUCCESS_AGENT_START = `","outcome":"0"${AGENT_START}`;
 const OUTCOME_FAILURE_START = '","outcome":"4","outcomeDesc":';
@@ -77,6 +78,11 @@ class FragmentCache {
     private readonly whenNull: string,
   ) {}
 
+  /** The fragments made so far, by raw column text. */
+  get fragments(): ReadonlyMap<string, string> {
+    return this.#fragments;
+  }
+
   of(raw: string): string {
     let bytes = this.#fragments.get(raw);
     if (bytes === undefined) {
@@ -98,11 +104,28 @@ export class FhirEntryWriter {
     this.#site = byteStringOf(`}],"source":{"site":"${practiceId}"${SOURCE_TAIL}`);
   }
 
+  /**
+   * The constant runs of an entry, in the order the native writer (api/native/fhir_entries.c,
+   * fhirNativeEntries.ts) takes them, as byte strings.
+   */
+  pieces(): readonly string[] {
+    return [
+      ENTRY_START, RESOURCE_START, SEQ_START, PREV_HASH_START, HASH_START, REQUEST_ID_START, NO_REQUEST_ID,
+      OUTCOME_SUCCESS_AGENT_START, OUTCOME_FAILURE_START, AGENT_START, WHO_START, NETWORK_START, USER_AGENT_START,
+      this.#site, ENTITY_START, PATIENT_START, PATIENT_TAIL,
+    ];
+  }
+
+  /** The per-value fragments made so far (actions, roles, entity kinds), in that order. */
+  fragmentTables(): readonly [ReadonlyMap<string, string>, ReadonlyMap<string, string>, ReadonlyMap<string, string>] {
+    return [this.#actions.fragments, this.#roles.fragments, this.#entityKinds.fragments];
+  }
+
   /** The entry for one row, as a byte string. */
   entry(r: CopyRow): string {
     const id = r.raw(C.id);
     let out = `${ENTRY_START}${id}${RESOURCE_START}${id}${SEQ_START}${r.raw(C.seq)}${PREV_HASH_START}${r.raw(C.prevHash)}${HASH_START}${r.raw(C.hash)}`;
-    out += r.isNull(C.requestId) ? '"}' : `${REQUEST_ID_START}${r.jsonValue(C.requestId)}}`;
+    out += r.isNull(C.requestId) ? NO_REQUEST_ID : `${REQUEST_ID_START}${r.jsonValue(C.requestId)}}`;
     out += this.#actions.of(r.raw(C.action)) + r.raw(C.occurredAt);
     const outcome = r.raw(C.outcome);
     out += outcome === 'success' ? OUTCOME_SUCCESS_AGENT_START : `${OUTCOME_FAILURE_START}${jsonStringOfBytes(outcome)}${AGENT_START}`;
