@@ -24,29 +24,47 @@ static inline int is_null(const uint8_t* bytes, size_t length) {
 
 /* True when every byte is printable ASCII other than quote and backslash: JSON.stringify and
  * COPY leave such a column as it is, so its JSON element is the bytes in quotes. */
+static inline int is_plain_byte(uint8_t byte) {
+  return byte >= 0x20 && byte <= 0x7e && byte != '"' && byte != '\\';
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Nonzero when some byte of `x` is 0 (the classic bit trick: exact as a yes/no answer). */
+static inline uint64_t has_zero_byte(uint64_t x) {
+  return (x - ONES) & ~x & HIGHS;
+}
+
 static inline int is_plain(const uint8_t* bytes, size_t length) {
-  for (size_t i = 0; i < length; i++) {
-    uint8_t byte = bytes[i];
-    if (byte < 0x20 || byte > 0x7e || byte == '"' || byte == '\\') return 0;
+  size_t i = 0;
+  // Eight bytes at a time: any byte below 0x20, from 0x7f up, a quote or a backslash.
+  for (; i + 8 <= length; i += 8) {
+    uint64_t x;
+    memcpy(&x, bytes + i, sizeof x);
+    uint64_t bad = (x & HIGHS) | has_zero_byte(x ^ (0x7f * ONES)) | has_zero_byte(x ^ ('"' * ONES)) |
+                   has_zero_byte(x ^ ('\\' * ONES)) | ((x - 0x20 * ONES) & ~x & HIGHS);
+    if (bad != 0) return 0;
+  }
+  for (; i < length; i++) {
+    if (!is_plain_byte(bytes[i])) return 0;
   }
   return 1;
 }
 
-
 /* Splits [line, end) at tabs: 1 when it has exactly COLUMNS columns. */
 static inline int split_columns(const uint8_t* line, const uint8_t* end, const uint8_t* col[COLUMNS], size_t len[COLUMNS]) {
-  int count = 0;
   const uint8_t* start = line;
-  for (const uint8_t* p = line; p <= end; p++) {
-    if (p == end || *p == '\t') {
-      if (count == COLUMNS) return 0;
-      col[count] = start;
-      len[count] = (size_t)(p - start);
-      count++;
-      start = p + 1;
-    }
+  for (int count = 0; count < COLUMNS; count++) {
+    const uint8_t* tab = memchr(start, '\t', (size_t)(end - start));
+    const uint8_t* stop = tab == NULL ? end : tab;
+    col[count] = start;
+    len[count] = (size_t)(stop - start);
+    if (tab == NULL) return count == COLUMNS - 1;
+    start = tab + 1;
   }
-  return count == COLUMNS;
+  // A 17th column.
+  return 0;
 }
 
 /*

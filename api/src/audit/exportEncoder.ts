@@ -16,8 +16,12 @@ import type { NativeRowWriter } from './fhirNativeEntries.js';
  * (bench/README.md, "Audit export vs COPY").
  */
 const ROWS_WRITE_CHARS = 4_096;
-/** Room the native writer first gets beyond four times its lines' length. */
-const NATIVE_ROOM_BYTES = 64 * 1024;
+/**
+ * Room the native writer first gets: a FHIR entry is ~4.4 times its COPY line (bench rows), and
+ * room reserved but not used is lost from the output slab (byteWriter.ts).
+ */
+const NATIVE_ROOM_PER_LINE_BYTE = 5;
+const NATIVE_ROOM_BYTES = 16 * 1024;
 const TAB = 0x09;
 
 /** The seq column of the COPY line at `start`, as COPY printed it. */
@@ -150,9 +154,8 @@ export class AuditExportEncoder extends Transform {
     // Rows the row writer made go out first: the output keeps the rows' order.
     this.#writeRows();
     let at = from;
-    // An entry runs to a few times its line (constant JSON around short columns); should the
-    // room run out, the native writer stops before the entry that does not fit and the room doubles.
-    let room = 4 * (lines.length - from) + NATIVE_ROOM_BYTES;
+    // Should the room run out, the native writer stops before the entry that does not fit and the room doubles.
+    let room = NATIVE_ROOM_PER_LINE_BYTE * (lines.length - from) + NATIVE_ROOM_BYTES;
     for (;;) {
       const out = this.#out.room(room);
       const written = native.write(lines, at, out.buffer, out.at, this.#rowCount === 0);
