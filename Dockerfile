@@ -15,7 +15,7 @@ COPY api/package.json api/
 COPY sfu/package.json sfu/
 COPY client/package.json client/
 COPY scripts/ scripts/
-# The audit verifier's native fast path, built by npm ci's postinstall (scripts/native/build.mjs).
+# The audit trail's native fast paths (api/native/), built by npm ci's postinstall (scripts/native/build.mjs).
 COPY api/native/ api/native/
 RUN npm ci --no-audit --no-fund
 COPY . .
