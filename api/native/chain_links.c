@@ -11,10 +11,11 @@
  *
  * It only ever accepts. A row it cannot encode as simply as JavaScript would (every hashed
  * column ASCII without quote, backslash or control characters; metadata NULL or a flat
- * object of the writer's shape) or that does not link is left to the JavaScript walk, which is the reference: it decides
- * every such row, reports breaks and names them. So a difference between the two can only
- * cost speed, never a verdict, provided an accepted row's canonical input is exactly the
- * one JavaScript builds; api/test/audit/chainLinks.test.ts compares them row by row.
+ * object of the writer's shape) or that does not link is left to the JavaScript walk, which
+ * is the reference: it decides every such row, reports breaks and names them. So a
+ * difference between the two can only cost speed, never a verdict, provided an accepted
+ * row's canonical input is exactly the one JavaScript builds; api/test/audit/
+ * chainLinks.test.ts compares them row by row.
  *
  * State (a 256-byte buffer shared with JavaScript, little-endian):
  *   [0, 8)     double  seq of the last accepted row (in: the walk's last seq)
@@ -36,7 +37,6 @@
 #define PRACTICE_AT 96
 #define PRACTICE_MAX (STATE_BYTES - PRACTICE_AT)
 #define CANONICAL_MAX 8192
-
 
 static const char HEX_DIGITS[] = "0123456789abcdef";
 
