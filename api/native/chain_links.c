@@ -31,6 +31,7 @@
 #include <openssl/sha.h>
 
 #include "copy_columns.h"
+#include "napi_args.h"
 
 #define HASH_HEX 64
 #define STATE_BYTES 256
@@ -188,17 +189,6 @@ static int accept_row(const uint8_t* const col[COLUMNS], const size_t len[COLUMN
   memcpy(state, &last_seq, sizeof last_seq);
   memcpy(state + 8, col[C_HASH], HASH_HEX);
   return 1;
-}
-
-static napi_value throw_type(napi_env env, const char* message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
-static int buffer_arg(napi_env env, napi_value value, uint8_t** data, size_t* length) {
-  bool is_buffer = false;
-  if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return 0;
-  return napi_get_buffer_info(env, value, (void**)data, length) == napi_ok;
 }
 
 static napi_value accept_links(napi_env env, napi_callback_info info) {

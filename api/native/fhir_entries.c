@@ -22,6 +22,7 @@
 #include <node_api.h>
 
 #include "copy_columns.h"
+#include "napi_args.h"
 
 enum {
   P_ENTRY_START, P_RESOURCE_START, P_SEQ_START, P_PREV_HASH_START, P_HASH_START, P_REQUEST_ID_START,
@@ -219,17 +220,6 @@ static int write_entry(const uint8_t* const col[COLUMNS], const size_t len[COLUM
   if (entities) emit_text(out, "]");
   emit_text(out, "}}");
   return !out->full;
-}
-
-static napi_value throw_type(napi_env env, const char* message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
-static int buffer_arg(napi_env env, napi_value value, uint8_t** data, size_t* length) {
-  bool is_buffer = false;
-  if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return 0;
-  return napi_get_buffer_info(env, value, (void**)data, length) == napi_ok;
 }
 
 static napi_value write_fhir_entries(napi_env env, napi_callback_info info) {
