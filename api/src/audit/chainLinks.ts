@@ -21,11 +21,6 @@ const PRACTICE_AT = 96;
 const LEAVES_PER_CALL = 4_096;
 const PLAIN_PRACTICE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** True when the native fast paths are in use (MEDSPA_AUDIT_NATIVE=0 turns them off). */
-export function nativeChainLinksLoaded(): boolean {
-  return addon !== undefined;
-}
-
 /** Where the chain stands: the last accepted link. */
 export interface ChainPosition {
   lastSeq: number;

@@ -6,7 +6,7 @@ import { GENESIS_HASH } from './chainHash.js';
 import { ChainRowHasher } from './chainRowHash.js';
 import type { CopyRow } from './copyRows.js';
 import type { LineTaker } from './copyRows.js';
-import { CopyRowReader, copyFieldText } from './copyRows.js';
+import { CopyRowReader, copyFieldText, lineColumnRaw } from './copyRows.js';
 import type { NativeChainLinks } from './chainLinks.js';
 import { nativeChainLinks } from './chainLinks.js';
 import { MerkleFrontier, leavesOfChainHashes } from './merkleTree.js';
@@ -52,7 +52,6 @@ export interface ChainVerifyOptions {
 }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
-const TAB = 0x09;
 
 /** Walks one practice's rows in seq order, remembering only the previous link (flat memory). */
 class ChainWalk {
@@ -103,7 +102,7 @@ class ChainWalk {
         this.checkedCount += taken.count;
         this.lastSeq += taken.count;
         this.lastHash = native.lastHash();
-        this.lastIdColumn = lines.toString('latin1', taken.lastLine, lines.indexOf(TAB, taken.lastLine));
+        this.lastIdColumn = lineColumnRaw(lines, taken.lastLine, C.id);
         this.frontier.appendLatin1(taken.leaves);
         if (this.leaves !== undefined) {
           for (const leaf of taken.leaves) this.leaves.pushLatin1(leaf);

@@ -148,6 +148,21 @@ function nextControl(bytes: string, from: number): number {
   return CONTROL.exec(bytes)?.index ?? -1;
 }
 
+const TAB = 0x09;
+
+/**
+ * Column `column` of the COPY line starting at `lineStart` in `lines`, exactly as COPY wrote
+ * it (escapes not undone), as a byte string; for lines a LineTaker took, which were not read
+ * into a CopyRow.
+ */
+export function lineColumnRaw(lines: Buffer, lineStart: number, column: number): string {
+  let start = lineStart;
+  for (let c = 0; c < column; c += 1) start = lines.indexOf(TAB, start) + 1;
+  const tab = lines.indexOf(TAB, start);
+  const end = tab === -1 ? lines.indexOf(NEWLINE, start) : Math.min(tab, lines.indexOf(NEWLINE, start));
+  return lines.toString('latin1', start, end);
+}
+
 /** Takes complete COPY lines from `from` on; returns where it stopped, or -1 for "leave the rest". */
 export type LineTaker = (lines: Buffer, from: number) => number;
 

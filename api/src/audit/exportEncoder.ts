@@ -5,7 +5,7 @@ import type { TransformCallback } from 'node:stream';
 import { AUDIT_COLUMNS as C } from './auditRowQuery.js';
 import { ByteWriter } from './byteWriter.js';
 import type { CopyRow, LineTaker } from './copyRows.js';
-import { CopyRowReader } from './copyRows.js';
+import { CopyRowReader, lineColumnRaw } from './copyRows.js';
 import type { ExportFormatter, ExportFrame } from './exportFormats.js';
 import type { NativeRowWriter } from './fhirNativeEntries.js';
 
@@ -22,13 +22,6 @@ const ROWS_WRITE_CHARS = 4_096;
  */
 const NATIVE_ROOM_PER_LINE_BYTE = 5;
 const NATIVE_ROOM_BYTES = 16 * 1024;
-const TAB = 0x09;
-
-/** The seq column of the COPY line at `start`, as COPY printed it. */
-function seqOfLine(lines: Buffer, start: number): string {
-  const from = lines.indexOf(TAB, start) + 1;
-  return lines.toString('latin1', from, lines.indexOf(TAB, from));
-}
 
 /** What was streamed, known once the encoder has flushed. */
 export interface ExportDigest {
@@ -162,8 +155,8 @@ export class AuditExportEncoder extends Transform {
       this.#out.advance(written.bytes);
       if (written.rows > 0) {
         this.#rowCount += written.rows;
-        this.#firstSeq ??= seqOfLine(lines, written.firstLine);
-        this.#lastSeq = seqOfLine(lines, written.lastLine);
+        this.#firstSeq ??= lineColumnRaw(lines, written.firstLine, C.seq);
+        this.#lastSeq = lineColumnRaw(lines, written.lastLine, C.seq);
       }
       at = written.next;
       if (!written.full || at >= lines.length) return at;

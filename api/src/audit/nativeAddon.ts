@@ -36,3 +36,8 @@ function load(): AuditNativeAddon | undefined {
 
 /** The addon, or undefined when it is not built or turned off. */
 export const auditNativeAddon: AuditNativeAddon | undefined = load();
+
+/** True when the native fast paths are in use (MEDSPA_AUDIT_NATIVE=0 turns them off). */
+export function auditNativeLoaded(): boolean {
+  return auditNativeAddon !== undefined;
+}
