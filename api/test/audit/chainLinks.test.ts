@@ -1,7 +1,8 @@
 import { createHash, randomInt } from 'node:crypto';
 import { AUDIT_COLUMNS as C } from '../../src/audit/auditRowQuery.js';
 import { GENESIS_HASH } from '../../src/audit/chainHash.js';
-import { nativeChainLinks, nativeChainLinksLoaded } from '../../src/audit/chainLinks.js';
+import { nativeChainLinks } from '../../src/audit/chainLinks.js';
+import { auditNativeLoaded } from '../../src/audit/nativeAddon.js';
 import { leafHashOfChainHash } from '../../src/audit/merkleTree.js';
 import { OUTSIDE_FHIR_RULES_ROWS, VALID_ROWS, copyField, copyText } from './reference/auditCopyRows.js';
 import { referenceRowHash } from './reference/chainReference.js';
@@ -51,11 +52,11 @@ const ALPHABET = ['a', 'Z', '0', '-', ' ', '"', '\\', '\t', '\n', '\r', '\u0001'
 const randomText = (): string => Array.from({ length: randomInt(0, 6) }, () => ALPHABET[randomInt(ALPHABET.length)] ?? '').join('');
 
 /** The addon is optional for a developer who cannot build it, never in CI. */
-const whenBuilt = nativeChainLinksLoaded() ? it : it.skip;
+const whenBuilt = auditNativeLoaded() ? it : it.skip;
 
 describe('native chain links (api/native/chain_links.c)', () => {
   it('is built and loaded in CI', () => {
-    if (process.env.CI === 'true') expect(nativeChainLinksLoaded()).toBe(true);
+    if (process.env.CI === 'true') expect(auditNativeLoaded()).toBe(true);
   });
 
   whenBuilt('accepts a row only with the hash the JavaScript reference computes, for every shape of row', () => {

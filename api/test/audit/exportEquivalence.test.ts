@@ -1,6 +1,6 @@
-import { AuditExportEncoder } from '../../src/audit/exportEncoder.js';
-import { EXPORT_FORMATS, EXPORT_FORMATTERS } from '../../src/audit/exportFormats.js';
+import { EXPORT_FORMATS } from '../../src/audit/exportFormats.js';
 import type { ExportFormat, ExportFrame } from '../../src/audit/exportFormats.js';
+import { encodeExport } from './exportTestSupport.js';
 import { referenceExport } from './reference/exportReference.js';
 import { OUTSIDE_FHIR_RULES_ROWS, VALID_ROWS, copyText } from './reference/auditCopyRows.js';
 
@@ -10,17 +10,7 @@ const FRAME: ExportFrame = {
   startedAt: '2026-11-23T01:02:03.456Z',
 };
 
-async function encode(format: ExportFormat, chunks: readonly Buffer[]): Promise<Buffer> {
-  const encoder = new AuditExportEncoder(EXPORT_FORMATTERS[format], FRAME);
-  const out: Buffer[] = [];
-  encoder.on('data', (chunk: Buffer) => out.push(chunk));
-  const ended = new Promise((resolve) => encoder.on('end', resolve));
-  for (const chunk of chunks) encoder.write(chunk);
-  encoder.end();
-  await ended;
-  expect(encoder.summary().byteCount).toBe(Buffer.concat(out).length);
-  return Buffer.concat(out);
-}
+const encode = (format: ExportFormat, chunks: readonly Buffer[]): Promise<Buffer> => encodeExport(format, FRAME, chunks);
 
 /** Cuts `bytes` into pieces at every `step`-th offset, two at a time (every cut point is tried). */
 function* cuts(bytes: Buffer, step: number): Generator<Buffer[]> {

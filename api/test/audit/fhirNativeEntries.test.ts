@@ -2,13 +2,12 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { AUDIT_COLUMNS as C } from '../../src/audit/auditRowQuery.js';
 import type { CopyRow } from '../../src/audit/copyRows.js';
 import { CopyRowReader } from '../../src/audit/copyRows.js';
-import { AuditExportEncoder } from '../../src/audit/exportEncoder.js';
-import { EXPORT_FORMATTERS } from '../../src/audit/exportFormats.js';
 import type { ExportFrame } from '../../src/audit/exportFormats.js';
 import { FhirEntryWriter } from '../../src/audit/fhirEntryWriter.js';
 import { nativeFhirEntries } from '../../src/audit/fhirNativeEntries.js';
-import { nativeChainLinksLoaded } from '../../src/audit/chainLinks.js';
+import { auditNativeLoaded } from '../../src/audit/nativeAddon.js';
 import { OUTSIDE_FHIR_RULES_ROWS, VALID_ROWS, copyText } from './reference/auditCopyRows.js';
+import { encodeExport } from './exportTestSupport.js';
 import { referenceExport } from './reference/exportReference.js';
 
 const FRAME: ExportFrame = {
@@ -16,18 +15,6 @@ const FRAME: ExportFrame = {
   practiceId: '6f1c2d9e-0b7a-4c1e-9a53-2f4d8e7b1c60',
   startedAt: '2026-11-23T01:02:03.456Z',
 };
-
-/** The FHIR export of `chunks` through the real encoder (native fast path included where built). */
-async function encode(chunks: readonly Buffer[]): Promise<Buffer> {
-  const encoder = new AuditExportEncoder(EXPORT_FORMATTERS.fhir, FRAME);
-  const out: Buffer[] = [];
-  encoder.on('data', (chunk: Buffer) => out.push(chunk));
-  const ended = new Promise((resolve) => encoder.on('end', resolve));
-  for (const chunk of chunks) encoder.write(chunk);
-  encoder.end();
-  await ended;
-  return Buffer.concat(out);
-}
 
 const ALPHABET = ['a', 'Z', '0', '-', ' ', '.', '"', '\\', '\t', '\n', '\u0001', 'é', '😀', '\\N'];
 const randomText = (): string => Array.from({ length: randomInt(1, 6) }, () => ALPHABET[randomInt(ALPHABET.length)] ?? '').join('');
@@ -53,7 +40,7 @@ function randomRows(count: number): (string | null)[][] {
 }
 
 /** The addon is optional for a developer who cannot build it, never in CI (chainLinks.test.ts checks it is loaded). */
-const whenBuilt = nativeChainLinksLoaded() ? it : it.skip;
+const whenBuilt = auditNativeLoaded() ? it : it.skip;
 
 describe('FHIR export native fast path (api/native/fhir_entries.c)', () => {
   whenBuilt('writes entries byte for byte as FhirEntryWriter does, and leaves the rows it cannot', () => {
@@ -108,7 +95,7 @@ describe('FHIR export native fast path (api/native/fhir_entries.c)', () => {
         chunks.push(bytes.subarray(at, at + size));
         at += size;
       }
-      const actual = await encode(chunks);
+      const actual = await encodeExport('fhir', FRAME, chunks);
       const expected = referenceExport('fhir', bytes, FRAME);
       if (!actual.equals(expected)) {
         let at = 0;
