@@ -63,16 +63,51 @@ function trackRecorder(): void {
     tracks.push(...stream.getTracks());
     return stream;
   };
+  const connections: RTCPeerConnection[] = [];
+  (window as unknown as { __connections: RTCPeerConnection[] }).__connections = connections;
   const Original = window.RTCPeerConnection;
   class RecordingPeerConnection extends Original {
     constructor(configuration?: RTCConfiguration) {
       super(configuration);
+      connections.push(this);
       this.addEventListener('track', (event) => {
         tracks.push(event.track);
       });
     }
   }
   window.RTCPeerConnection = RecordingPeerConnection;
+}
+
+/**
+ * What the page's media is doing, for a failure report: each <video>'s track and frame
+ * count, and every video RTP stream's counters (whether frames arrive, decode, or are
+ * encoded at all, and why an encoder is limited).
+ */
+async function mediaReport(page: Page): Promise<string> {
+  return page
+    .evaluate(async () => {
+      const report: string[] = [`room phase ${document.querySelector<HTMLElement>('.room')?.dataset.phase ?? 'none'}`];
+      for (const status of document.querySelectorAll('[role=status]')) report.push(`status: ${status.textContent}`);
+      for (const video of document.querySelectorAll('video')) {
+        const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
+        report.push(
+          `video ${video.dataset.testid ?? video.getAttribute('aria-label') ?? ''}: track ${track?.id ?? 'none'} ${track?.readyState ?? ''} ` +
+            `muted=${String(track?.muted)} frames=${video.getVideoPlaybackQuality().totalVideoFrames} size=${video.videoWidth}x${video.videoHeight}`,
+        );
+      }
+      const wanted = ['inbound-rtp', 'outbound-rtp'];
+      const fields = ['trackIdentifier', 'bytesReceived', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'freezeCount', 'pliCount', 'firCount', 'nackCount', 'packetsLost', 'bytesSent', 'framesEncoded', 'framesSent', 'keyFramesEncoded', 'qualityLimitationReason', 'targetBitrate', 'active'];
+      const connections = (window as unknown as { __connections: RTCPeerConnection[] }).__connections;
+      for (const [index, connection] of connections.entries()) {
+        report.push(`connection ${index}: ${connection.connectionState}`);
+        (await connection.getStats()).forEach((stat: Record<string, unknown>) => {
+          if (!wanted.includes(stat.type as string) || stat.kind !== 'video') return;
+          report.push(`  ${stat.type as string} ${fields.filter((field) => field in stat).map((field) => `${field}=${String(stat[field])}`).join(' ')}`);
+        });
+      }
+      return report.join('\n');
+    })
+    .catch((error: unknown) => `no media report: ${String(error)}`);
 }
 
 interface TrackSummary {
@@ -421,7 +456,13 @@ describe('visit lifecycle in Chromium', () => {
       for (const [name, page] of Object.entries(pages)) {
         if (page !== undefined) await page.screenshot({ path: path.join(ARTIFACTS, `visit-failure-${name}.png`), fullPage: true }).catch(() => undefined);
       }
-      await writeFile(path.join(ARTIFACTS, 'visit-failure-console.log'), lines.join('\n'));
+      // The media state goes into the error too: CI keeps only the test output.
+      const reports: string[] = [];
+      for (const [name, page] of Object.entries(pages)) {
+        if (page !== undefined) reports.push(`[${name}]\n${await mediaReport(page)}`);
+      }
+      await writeFile(path.join(ARTIFACTS, 'visit-failure-console.log'), [...lines, ...reports].join('\n'));
+      if (error instanceof Error) error.message = `${error.message}\n\nMedia at failure:\n${reports.join('\n')}`;
       throw error;
     }
   });
