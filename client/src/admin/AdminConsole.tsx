@@ -145,7 +145,7 @@ function Providers() {
             {provider.specialties.length > 0 ? ` · ${provider.specialties.join(', ')}` : ''}
             <span className="muted"> (open to edit profile, licenses and hours)</span>
           </summary>
-          <ProviderSetup provider={provider} canEditLicenses onSaved={providers.reload} />
+          <ProviderSetup provider={provider} canEditLicenses onSaved={providers.reload} Heading="h3" />
         </details>
       ))}
     </Section>

@@ -31,8 +31,11 @@ function zoneOptions(current: string) {
   return options;
 }
 
+/** The heading element of a setup part: one level below whatever heading the page puts above it. */
+type HeadingTag = 'h2' | 'h3';
+
 /** Credential, specialties, short bio and home time zone of one provider. */
-export function ProfileEditor({ profile, onSaved }: { profile: Profile; onSaved: () => void }) {
+export function ProfileEditor({ profile, onSaved, Heading }: { profile: Profile; onSaved: () => void; Heading: HeadingTag }) {
   const [form, setForm] = useState({
     credential: profile.credential,
     specialties: profile.specialties.join(', '),
@@ -60,7 +63,7 @@ export function ProfileEditor({ profile, onSaved }: { profile: Profile; onSaved:
         save.run();
       }}
     >
-      <h3>Profile</h3>
+      <Heading>Profile</Heading>
       <Select label="Credential" value={form.credential} onChange={(credential) => { setForm({ ...form, credential }); }} options={Object.entries(CREDENTIAL_LABELS).map(([value, label]) => ({ value, label }))} />
       <Field label="Specialties" value={form.specialties} onChange={(specialties) => { setForm({ ...form, specialties }); }} hint="Separate with commas, e.g. Neuromodulators, Dermal fillers. Shown on your public page." />
       <TextArea label="Short bio" value={form.bio} onChange={(bio) => { setForm({ ...form, bio }); }} rows={3} />
@@ -86,7 +89,7 @@ interface License {
 const stateName = (code: string): string => STATE_NAMES[code] ?? code;
 
 /** State licenses with expiry; admins and medical directors add and revoke them. */
-export function Licenses({ provider, canEdit }: { provider: Profile; canEdit: boolean }) {
+export function Licenses({ provider, canEdit, Heading }: { provider: Profile; canEdit: boolean; Heading: HeadingTag }) {
   const licenses = useAsync(() => api<License[]>('GET', `/v1/providers/${provider.providerId}/licenses`), provider.providerId);
   const [form, setForm] = useState({ state: 'CT', licenseNumber: '', validFrom: '', expiresOn: '' });
   const add = useAction(async () => {
@@ -105,7 +108,7 @@ export function Licenses({ provider, canEdit }: { provider: Profile; canEdit: bo
   const list = licenses.data ?? [];
   return (
     <div>
-      <h3>State licenses</h3>
+      <Heading>State licenses</Heading>
       <Problem error={licenses.error ?? revoke.error} />
       {list.length === 0 && !licenses.loading && <p className="muted">No licenses yet. Patients can book only in states where the provider holds a current license.</p>}
       <ul className="list" aria-label={`Licenses of ${provider.givenName} ${provider.familyName}`}>
@@ -162,7 +165,7 @@ interface DayHours {
 }
 
 /** Weekly hours, one span per day, in the provider's own time zone. */
-export function WeeklyHours({ provider }: { provider: Profile }) {
+export function WeeklyHours({ provider, Heading }: { provider: Profile; Heading: HeadingTag }) {
   const rules = useAsync(() => api<Rule[]>('GET', `/v1/providers/${provider.providerId}/availability`), `${provider.providerId}:${provider.timeZone}`);
   const [days, setDays] = useState<DayHours[] | null>(null);
   const [saved, setSaved] = useState(false);
@@ -193,7 +196,7 @@ export function WeeklyHours({ provider }: { provider: Profile }) {
         save.run();
       }}
     >
-      <h3>Weekly hours</h3>
+      <Heading>Weekly hours</Heading>
       <p className="muted">Times are in {timeZoneLabel(provider.timeZone)}. Patients see them in their own time zone.</p>
       <Problem error={rules.error} />
       <div className="table-scroll">
@@ -243,7 +246,7 @@ interface TimeOffPeriod {
 }
 
 /** Whole days off (vacation, training): no visit can be booked in them. */
-export function TimeOff({ provider }: { provider: Profile }) {
+export function TimeOff({ provider, Heading }: { provider: Profile; Heading: HeadingTag }) {
   const from = new Date(Date.now() - 86_400_000).toISOString();
   const to = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
   const periods = useAsync(
@@ -266,7 +269,7 @@ export function TimeOff({ provider }: { provider: Profile }) {
   const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: provider.timeZone });
   return (
     <div>
-      <h3>Time off</h3>
+      <Heading>Time off</Heading>
       <Problem error={periods.error ?? remove.error} />
       <ul className="list" aria-label="Time off">
         {(periods.data ?? []).map((period) => {
@@ -304,14 +307,17 @@ export function TimeOff({ provider }: { provider: Profile }) {
   );
 }
 
-/** Everything about one provider, for the admin's provider list and the provider's own page. */
-export function ProviderSetup({ provider, canEditLicenses, onSaved }: { provider: Profile; canEditLicenses: boolean; onSaved: () => void }) {
+/**
+ * Everything about one provider, for the admin's provider list (inside the "Providers"
+ * section, so its parts are h3) and the provider's own page (right under the page's h1).
+ */
+export function ProviderSetup({ provider, canEditLicenses, onSaved, Heading }: { provider: Profile; canEditLicenses: boolean; onSaved: () => void; Heading: HeadingTag }) {
   return (
     <div className="setup-grid">
-      <ProfileEditor profile={provider} onSaved={onSaved} />
-      <Licenses provider={provider} canEdit={canEditLicenses} />
-      <WeeklyHours provider={provider} />
-      <TimeOff provider={provider} />
+      <ProfileEditor profile={provider} onSaved={onSaved} Heading={Heading} />
+      <Licenses provider={provider} canEdit={canEditLicenses} Heading={Heading} />
+      <WeeklyHours provider={provider} Heading={Heading} />
+      <TimeOff provider={provider} Heading={Heading} />
     </div>
   );
 }

@@ -126,12 +126,13 @@ export default function GuestJoin() {
   if (summary.data === null) {
     if (summary.error === null) return <p role="status">Checking your invitation…</p>;
     return (
-      <Section title="Invitation to a video visit">
+      <div className="stack guest-join">
+        <h1>Invitation to a video visit</h1>
         <p role="alert" className="error" data-testid="invitation-problem">
           {linkProblem(summary.error)}
         </p>
         {!(summary.error instanceof ApiError) && <ErrorMessage error={summary.error} />}
-      </Section>
+      </div>
     );
   }
   const visit = summary.data;

@@ -15,7 +15,7 @@ export default function MyProfile() {
       {profile.data === null ? (
         profile.loading && <p role="status">Loading…</p>
       ) : (
-        <ProviderSetup provider={profile.data} canEditLicenses={me?.role === 'medical_director'} onSaved={profile.reload} />
+        <ProviderSetup provider={profile.data} canEditLicenses={me?.role === 'medical_director'} onSaved={profile.reload} Heading="h2" />
       )}
     </div>
   );

@@ -79,25 +79,28 @@ export function WaitingAlerts() {
       <h2 id="waiting-alerts-title">
         {waiting.length === 1 ? 'A patient is waiting' : `${String(waiting.length)} patients are waiting`}
       </h2>
-      <ul className="list" role="status" aria-live="polite">
-        {waiting.map((alert) => (
-          <li key={alert.appointmentId} data-testid="waiting-alert">
-            <span>
-              <strong>{alert.patientName}</strong> · {alert.visitName} at {clockTime(new Date(alert.startsAt))} · waiting since{' '}
-              {clockTime(new Date(alert.waitingSince))} ({durationText(now - Date.parse(alert.waitingSince))})
-            </span>
-            <a
-              href={`/visit/${alert.appointmentId}`}
-              onClick={(event) => {
-                event.preventDefault();
-                navigate(`/visit/${alert.appointmentId}`);
-              }}
-            >
-              Open visit room
-            </a>
-          </li>
-        ))}
-      </ul>
+      {/* The live region wraps the list: a <ul> given role=status would stop being a list. */}
+      <div role="status" aria-live="polite">
+        <ul className="list">
+          {waiting.map((alert) => (
+            <li key={alert.appointmentId} data-testid="waiting-alert">
+              <span>
+                <strong>{alert.patientName}</strong> · {alert.visitName} at {clockTime(new Date(alert.startsAt))} · waiting since{' '}
+                {clockTime(new Date(alert.waitingSince))} ({durationText(now - Date.parse(alert.waitingSince))})
+              </span>
+              <a
+                href={`/visit/${alert.appointmentId}`}
+                onClick={(event) => {
+                  event.preventDefault();
+                  navigate(`/visit/${alert.appointmentId}`);
+                }}
+              >
+                Open visit room
+              </a>
+            </li>
+          ))}
+        </ul>
+      </div>
     </section>
   );
 }

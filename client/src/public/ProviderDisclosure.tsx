@@ -4,7 +4,7 @@
  * /practices/<slug>/providers; the data is public by design and holds no patient data.
  */
 import { api } from '../api/http.js';
-import { ErrorMessage, Section, useAsync } from '../ui/components.js';
+import { ErrorMessage, useAsync } from '../ui/components.js';
 
 /** GET /v1/practices/:slug/providers. */
 interface ProviderDisclosurePage {
@@ -19,24 +19,27 @@ export default function ProviderDisclosure({ slug }: { slug: string }) {
   );
   const title = page.data === null ? 'Our providers' : `${page.data.practice.name}: our providers`;
   return (
-    <Section title={title}>
-      <ErrorMessage error={page.error} />
-      {page.data !== null && page.data.providers.length === 0 && <p>No providers are listed yet.</p>}
-      <ul className="list" data-testid="provider-disclosure">
-        {page.data?.providers.map((provider) => (
-          <li key={`${provider.name}-${provider.credential}`}>
-            <div>
-              <strong>
-                {provider.name}, {provider.credential}
-              </strong>
-              <div>Specialties: {provider.specialties.length > 0 ? provider.specialties.join(', ') : 'not listed'}</div>
+    <div className="stack">
+      <h1>{title}</h1>
+      <div className="card">
+        <ErrorMessage error={page.error} />
+        {page.data !== null && page.data.providers.length === 0 && <p>No providers are listed yet.</p>}
+        <ul className="list" data-testid="provider-disclosure">
+          {page.data?.providers.map((provider) => (
+            <li key={`${provider.name}-${provider.credential}`}>
               <div>
-                Licensed in: {provider.licensedStates.length > 0 ? provider.licensedStates.join(', ') : 'no current license'}
+                <strong>
+                  {provider.name}, {provider.credential}
+                </strong>
+                <div>Specialties: {provider.specialties.length > 0 ? provider.specialties.join(', ') : 'not listed'}</div>
+                <div>
+                  Licensed in: {provider.licensedStates.length > 0 ? provider.licensedStates.join(', ') : 'no current license'}
               </div>
             </div>
           </li>
         ))}
       </ul>
-    </Section>
+      </div>
+    </div>
   );
 }
