@@ -16,14 +16,13 @@ import { ensureProviderProfile } from '../../../api/test/clinical/clinicalFixtur
 import { asOwner } from '../../../api/test/testDatabase.js';
 import { launchBrowser } from '../browser.js';
 import { signIn } from './pageSteps.js';
+import { assertAccessible } from './accessibility.js';
+import { ARTIFACTS, DESKTOP, PHONE, photograph } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(300_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 
 describe('audit views in the browser', () => {
   let stack: Stack;
@@ -101,9 +100,7 @@ describe('audit views in the browser', () => {
     const check = page.getByTestId('manifest-check');
     await check.filter({ hasText: "The receipt's signature holds" }).waitFor();
     await check.filter({ hasText: 'cut at a signed checkpoint' }).waitFor();
-    await page.screenshot({ path: path.join(ARTIFACTS, 'audit-console-desktop.png'), fullPage: true });
-    await page.setViewportSize(PHONE);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'audit-console-phone.png'), fullPage: true });
+    await photograph(page, 'audit-console');
     await context.close();
   });
 
@@ -123,6 +120,7 @@ describe('audit views in the browser', () => {
       await page.getByRole('heading', { name: 'Who viewed my record' }).screenshot({
         path: path.join(ARTIFACTS, `audit-who-viewed-heading-${name}.png`),
       });
+      await assertAccessible(page, `who viewed my record (${name})`);
       await page.screenshot({ path: path.join(ARTIFACTS, `audit-who-viewed-${name}.png`), fullPage: true });
       await context.close();
     }

@@ -12,14 +12,13 @@ import { bearer, createUser, loginUser, seedPractice } from '../../../api/test/f
 import type { TestUser } from '../../../api/test/fixtures/identity.js';
 import { launchBrowser } from '../browser.js';
 import { signIn } from './pageSteps.js';
+import { assertAccessible } from './accessibility.js';
+import { ARTIFACTS, DESKTOP, PHONE } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(300_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const REASON = 'Covering the on-call line: patient phoned about swelling after treatment';
 
 describe('break-glass review in the compliance console', () => {
@@ -74,6 +73,7 @@ describe('break-glass review in the compliance console', () => {
       expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
       expect(text).not.toContain('injector');
       await table.scrollIntoViewIfNeeded();
+      await assertAccessible(page, `break-glass review (${name})`);
       await page.screenshot({ path: path.join(ARTIFACTS, `20-break-glass-review-${name}.png`), fullPage: true });
     }
     await context.close();

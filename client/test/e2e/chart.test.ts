@@ -21,24 +21,12 @@ import type { LoggedIn, TestUser } from '../../../api/test/fixtures/identity.js'
 import { asOwner } from '../../../api/test/testDatabase.js';
 import { launchBrowser } from '../browser.js';
 import { MEDIA_TIMEOUT_MS, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
+import { ARTIFACTS, DESKTOP, PHONE, photograph } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(300_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-/** Full-page screenshots of the current screen at both sizes. */
-async function shots(page: Page, name: string): Promise<void> {
-  const original = page.viewportSize() ?? DESKTOP;
-  await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: path.join(ARTIFACTS, `chart-${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-  await page.screenshot({ path: path.join(ARTIFACTS, `chart-${name}-phone.png`), fullPage: true });
-  await page.setViewportSize(original);
-}
 
 /** A small well-formed PNG (16x16 grey, 8-bit greyscale), CRCs included (RFC 2083 section 3.4). */
 function png(shade: number): Buffer {
@@ -195,7 +183,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Are you pregnant or breastfeeding?').selectOption('no');
       await page.getByLabel('Injectables you had before (what and when)').fill('Botox, March 2026');
       await page.getByLabel('Any problems after earlier treatments').fill('None');
-      await shots(page, '01-patient-intake');
+      await photograph(page, 'chart-01-patient-intake');
       await page.getByRole('button', { name: 'Save my answers' }).click();
       await page.getByText('Thank you: your answers were saved').waitFor();
       // A change is a new version; the first stays readable.
@@ -203,7 +191,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Medicines and supplements you take').fill('Sumatriptan as needed, vitamin E');
       await page.getByRole('button', { name: 'Save my answers' }).click();
       await page.getByText('Thank you: your answers were saved').waitFor();
-      await shots(page, '02-patient-intake-saved');
+      await photograph(page, 'chart-02-patient-intake-saved');
     });
   });
 
@@ -218,7 +206,7 @@ describe('the chart end to end in Chromium', () => {
       expect(scheduleText).toContain('Good Faith Exam');
       expect(scheduleText).toContain('In-person treatment');
       expect(scheduleText).not.toMatch(/\bGFE\b|\bgfe\b/);
-      await shots(page, '03-injector-schedule');
+      await photograph(page, 'chart-03-injector-schedule');
 
       await page.getByRole('link', { name: 'Record treatment' }).click();
       await page.getByRole('heading', { name: /In-person treatment · Neuromodulator/ }).waitFor();
@@ -239,7 +227,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Site 3 amount (units)').fill('10');
       await page.getByLabel('Site 3 name').fill('Frontalis, centre');
       expect(await page.getByTestId('total-amount').innerText()).toBe('20');
-      await shots(page, '04-injector-treatment-form');
+      await photograph(page, 'chart-04-injector-treatment-form');
       await page.getByRole('button', { name: 'Save treatment record' }).click();
       const summary = page.getByTestId('treatment-summary');
       await summary.waitFor();
@@ -252,11 +240,11 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Day').fill(dayIn(new Date(Date.now() + 30 * 60_000), PATIENT_ZONE));
       const slot = page.getByRole('list', { name: 'Free times' }).getByRole('button').first();
       await slot.waitFor();
-      await shots(page, '05-injector-treatment-recorded');
+      await photograph(page, 'chart-05-injector-treatment-recorded');
       await slot.click();
       await page.getByTestId('booked-follow-ups').waitFor();
       expect(await page.getByTestId('booked-follow-ups').innerText()).toContain('Follow-up visit');
-      await shots(page, '06-injector-follow-up-booked');
+      await photograph(page, 'chart-06-injector-follow-up-booked');
     });
   });
 
@@ -315,7 +303,7 @@ describe('the chart end to end in Chromium', () => {
       await patientPage.getByLabel('Bruising').selectOption('none');
       await patientPage.getByLabel('Uneven result (asymmetry)').check();
       await patientPage.getByLabel('Anything else your provider should know (optional)').fill('Left brow a bit higher');
-      await shots(patientPage, '07a-patient-follow-up-questions');
+      await photograph(patientPage, 'chart-07a-patient-follow-up-questions');
       await patientPage.getByRole('button', { name: 'Send answers' }).click();
       await patientPage.getByText('Thank you, your answers were sent.').waitFor();
       await patientPage.waitForFunction(() => {
@@ -325,7 +313,7 @@ describe('the chart end to end in Chromium', () => {
       }, undefined, { timeout: MEDIA_TIMEOUT_MS });
       await patientPage.getByRole('button', { name: 'Take and upload photo' }).click();
       await patientPage.getByText('Uploaded 1 photo.', { exact: false }).waitFor();
-      await shots(patientPage, '07b-patient-follow-up-photo');
+      await photograph(patientPage, 'chart-07b-patient-follow-up-photo');
       await patientPage.getByRole('button', { name: 'Leave visit' }).click();
       await page.getByRole('button', { name: 'End visit' }).click();
 
@@ -346,7 +334,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Show version').selectOption('2');
       await page.getByText('Version 2 (latest), saved').waitFor();
       expect(await page.getByTestId('chart-treatment').innerText()).toContain('C3709C3');
-      await shots(page, '07-injector-patient-chart');
+      await photograph(page, 'chart-07-injector-patient-chart');
 
       await page.getByLabel('What happened').fill('Mild left eyelid ptosis two weeks after treatment');
       const now = new Date(Date.now() - 3_600_000);
@@ -356,7 +344,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Follow-up planned or done').fill('Apraclonidine drops, review in one week');
       await page.getByRole('button', { name: 'File report' }).click();
       await page.getByText('Report filed').waitFor();
-      await shots(page, '08-injector-adverse-event-filed');
+      await photograph(page, 'chart-08-injector-adverse-event-filed');
 
       // Referral to a partner practice: proposed here, shared only once the patient agrees.
       await page.getByLabel('Partner practice', { exact: true }).fill('Lakeside Oculoplastics');
@@ -364,7 +352,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByLabel('Reason for referral').fill('Eyelid ptosis assessment');
       await page.getByRole('button', { name: 'Ask the patient to consent' }).click();
       await page.getByText('Referral sent to the patient for their consent.').waitFor();
-      await shots(page, '09-injector-referral-sent');
+      await photograph(page, 'chart-09-injector-referral-sent');
     });
   });
 
@@ -377,7 +365,7 @@ describe('the chart end to end in Chromium', () => {
       const referral = page.getByTestId('referral');
       await referral.waitFor();
       expect(await referral.innerText()).toContain('Lakeside Oculoplastics');
-      await shots(page, '10-patient-referral-consent');
+      await photograph(page, 'chart-10-patient-referral-consent');
       await referral.getByRole('button', { name: 'I agree to share this' }).click();
       await page.getByText('You agreed: shared').waitFor();
       const disclosures = await request(stack.test.api.app).get(`/v1/patients/${patient.id}/disclosures`).set('authorization', bearer(patientSession));
@@ -400,10 +388,10 @@ describe('the chart end to end in Chromium', () => {
       expect(await item.innerText()).toContain('Pat Patient');
       await item.getByRole('button', { name: 'Read note' }).click();
       await page.getByTestId('review-note').waitFor();
-      await shots(page, '11-director-review-queue');
+      await photograph(page, 'chart-11-director-review-queue');
       await item.getByRole('button', { name: 'Co-sign' }).click();
       await page.getByText('Co-signed').waitFor();
-      await shots(page, '12-director-review-cosigned');
+      await photograph(page, 'chart-12-director-review-cosigned');
       const cosigned = await asOwner(stack.test.database.url, (client) =>
         client.query<{ n: string }>(`SELECT count(*) AS n FROM chart_reviews WHERE status = 'cosigned' AND reviewer_id = $1`, [director.id]),
       );
@@ -413,11 +401,11 @@ describe('the chart end to end in Chromium', () => {
       const event = page.getByTestId('adverse-event').first();
       await event.waitFor();
       expect(await event.innerText()).toContain('ptosis');
-      await shots(page, '13-director-adverse-event-open');
+      await photograph(page, 'chart-13-director-adverse-event-open');
       await event.getByLabel('Resolution').fill('Resolved after three weeks; no further treatment of this area for 6 months');
       await event.getByRole('button', { name: 'Close report' }).click();
       await page.getByRole('heading', { name: 'Open (0)' }).waitFor();
-      await shots(page, '14-director-adverse-event-closed');
+      await photograph(page, 'chart-14-director-adverse-event-closed');
 
       await page.getByRole('link', { name: 'Good Faith Exam rules' }).click();
       await page.getByLabel('Where').selectOption('CT');
@@ -425,7 +413,7 @@ describe('the chart end to end in Chromium', () => {
       await page.getByRole('button', { name: 'Save rule' }).click();
       await page.getByText('Required before every treatment', { exact: false }).first().waitFor();
       expect(await page.getByTestId('validity-rules').innerText()).toContain('CT');
-      await shots(page, '15-director-exam-rules');
+      await photograph(page, 'chart-15-director-exam-rules');
 
       const audit = await asOwner(stack.test.database.url, (client) =>
         client.query<{ action: string }>(

@@ -32,6 +32,7 @@ import type { TestApi } from '../../../api/test/testApi.js';
 import { launchBrowser } from '../browser.js';
 import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo, watchLiveChannel } from './pageSteps.js';
 import { seedConsultClinic } from './consultClinic.js';
+import { ARTIFACTS } from './screens.js';
 
 jest.setTimeout(420_000);
 
@@ -39,7 +40,6 @@ const HAPROXY = process.env.HAPROXY_PATH ?? '/usr/sbin/haproxy';
 /** A Redis logical database of its own (sfuCluster uses 7, waitingRoomCluster 8), flushed first. */
 const REDIS_URL = process.env.TEST_BROWSER_CLUSTER_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 const NODE_IDS = ['node-a', 'node-b'] as const;
 
 /** Jest decides what to skip while loading the file, so the probe is synchronous (a child process). */

@@ -14,17 +14,16 @@ import { insertAppointment } from '../../../api/test/clinical/clinicalFixtures.j
 import { launchBrowser } from '../browser.js';
 import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
 import { seedConsultClinic } from './consultClinic.js';
+import { assertAccessible } from './accessibility.js';
+import { ARTIFACTS, DESKTOP, PHONE } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(300_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-/** iPhone 12-class viewport: the patient runs the whole flow phone-sized. */
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-
+/** The accessibility check (accessibility.ts), then a full-page screenshot at the page's own size. */
 async function shot(page: Page, name: string): Promise<void> {
+  await assertAccessible(page, name);
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
@@ -34,7 +33,7 @@ async function withDiagnostics(pages: () => Record<string, Page | undefined>, li
     await body();
   } catch (error) {
     for (const [name, page] of Object.entries(pages())) {
-      if (page !== undefined) await shot(page, `failure-${name}`).catch(() => undefined);
+      if (page !== undefined) await page.screenshot({ path: path.join(ARTIFACTS, `failure-${name}.png`), fullPage: true }).catch(() => undefined);
     }
     await writeFile(path.join(ARTIFACTS, 'failure-console.log'), lines.join('\n'));
     throw error;

@@ -22,7 +22,8 @@ import { issueSetupTokenIfUnconfigured } from '../../../api/src/modules/identity
 import { startSmtpCapture } from '../../../api/test/support/smtpCapture.js';
 import type { SmtpCapture } from '../../../api/test/support/smtpCapture.js';
 import { launchBrowser } from '../browser.js';
-import { ARTIFACTS, DESKTOP, PHONE, calendarOf, enrol, linkIn, localDate, patientZone, sentTo, shot, tokenIn, whenIn } from './dayOneHelpers.js';
+import { calendarOf, enrol, linkIn, localDate, patientZone, sentTo, shot, tokenIn, whenIn } from './dayOneHelpers.js';
+import { ARTIFACTS, DESKTOP, PHONE } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 

@@ -3,18 +3,12 @@
  * links and tokens read from emails, the .ics part, TOTP enrolment from the QR's otpauth URI,
  * and the wall-clock arithmetic behind the "today here, tomorrow in UTC" booking.
  */
-import path from 'node:path';
 import ICAL from 'ical.js';
 import type { ParsedMail } from 'mailparser';
 import type { Page } from 'playwright-core';
 import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
+import { DESKTOP, PHONE, photograph } from './screens.js';
 
-/** Where screenshots and failure logs go (client/test-artifacts/). */
-export const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-/** Desktop viewport of every screenshot. */
-export const DESKTOP = { width: 1280, height: 800 };
-/** Phone viewport of every screenshot. */
-export const PHONE = { width: 390, height: 844 };
 
 /** What must never reach a person's screen: ids, zone ids, API codes, the bare "GFE". */
 const NOT_FOR_PEOPLE = [
@@ -34,20 +28,18 @@ export async function assertPlain(page: Page, screen: string): Promise<void> {
 }
 
 /**
- * Full-page screenshots `dayone-<name>-desktop.png` and `-phone.png` of the current screen,
- * after the plain-words check and a check that nothing pushes the phone layout sideways.
- * The page gets its own viewport back afterwards.
+ * The plain-words check, a check that nothing pushes the phone layout sideways, then
+ * `dayone-<name>-desktop.png` and `-phone.png` of the current screen (screens.ts: with the
+ * accessibility check at each size). The page gets its own viewport back afterwards.
  */
 export async function shot(page: Page, name: string): Promise<void> {
   await assertPlain(page, name);
   const before = page.viewportSize() ?? DESKTOP;
-  await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: path.join(ARTIFACTS, `dayone-${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   if (width > PHONE.width) throw new Error(`${name}: page is ${String(width)} px wide on a ${String(PHONE.width)} px phone`);
-  await page.screenshot({ path: path.join(ARTIFACTS, `dayone-${name}-phone.png`), fullPage: true });
   await page.setViewportSize(before);
+  await photograph(page, `dayone-${name}`);
 }
 
 /** A predicate for `smtp.waitFor`: the mail is addressed to `address`. */

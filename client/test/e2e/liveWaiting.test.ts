@@ -16,12 +16,13 @@ import { launchBrowser } from '../browser.js';
 import { seedConsultClinic } from './consultClinic.js';
 import type { ConsultClinic } from './consultClinic.js';
 import { recordConsole, signIn, watchLiveChannel } from './pageSteps.js';
+import { assertAccessible } from './accessibility.js';
+import { ARTIFACTS } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(180_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 /** Short enough that the test sees the live connection outlive a token (plus the verifier's 5 s clock tolerance). */
 const ACCESS_TOKEN_TTL_SECONDS = 6;
 
@@ -81,6 +82,7 @@ describe('schedule "patient waiting" alert pushed on the live channel', () => {
         await page.getByTestId('waiting-alert').filter({ hasText: 'Pat Patient' }).filter({ hasText: 'Virtual consult' }).waitFor({ timeout: 3000 });
         process.stdout.write(`live alert (${viewport.name}): shown ${String(Date.now() - startedAt)} ms after the board changed\n`);
         expect(live.nudges()).toBeGreaterThan(nudgesBefore);
+        await assertAccessible(page, `waiting alert (${viewport.name})`);
         await page.screenshot({ path: path.join(ARTIFACTS, `live-waiting-alert-${viewport.name}.png`), fullPage: true });
 
         await observeWaiting(services.waitingRoom, services.live, patientEvent('room.leave'));

@@ -16,29 +16,14 @@ import type { SmtpCapture } from '../../../api/test/support/smtpCapture.js';
 import { MEDIA_TIMEOUT_MS, recordConsole, signIn, waitForDecodedRemoteVideo } from './pageSteps.js';
 import { seedConsultClinic } from './consultClinic.js';
 import type { ConsultClinic } from './consultClinic.js';
+import { ARTIFACTS, DESKTOP, PHONE, photograph } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(480_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const GUEST_NAME = 'Maria Lopez';
 const GUEST_EMAIL = 'maria.lopez@interpreters.example';
-
-/** One screenshot per viewport of the page's current state. */
-async function shots(page: Page, name: string): Promise<void> {
-  const original = page.viewportSize() ?? DESKTOP;
-  for (const [suffix, size] of [
-    ['desktop', DESKTOP],
-    ['phone', PHONE],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(ARTIFACTS, `guests-${name}-${suffix}.png`), fullPage: true });
-  }
-  await page.setViewportSize(original);
-}
 
 async function sas(page: Page): Promise<string> {
   const element = page.getByTestId('sas');
@@ -116,7 +101,7 @@ describe('visit guests end to end in Chromium', () => {
       await injectorPage.getByLabel('Their email').fill(GUEST_EMAIL);
       await injectorPage.getByLabel('Why they join').selectOption('interpreter');
       await injectorPage.getByTestId('invite-form').scrollIntoViewIfNeeded();
-      await shots(injectorPage, '01-invite-control');
+      await photograph(injectorPage, 'guests-01-invite-control');
       await injectorPage.getByRole('button', { name: 'Send invitation' }).click();
       await injectorPage.locator('[data-testid=invitation][data-active=true]').filter({ hasText: GUEST_NAME }).waitFor();
 
@@ -133,12 +118,12 @@ describe('visit guests end to end in Chromium', () => {
       await guestPage.getByTestId('invitation-summary').filter({ hasText: `Hello ${GUEST_NAME}` }).waitFor();
       expect(await guestPage.getByTestId('invitation-summary').textContent()).toContain('Ivy Injector invited you to join as the interpreter');
       await guestPage.getByText('Camera: Working').waitFor({ timeout: MEDIA_TIMEOUT_MS });
-      await shots(guestPage, '02-guest-join-page');
+      await photograph(guestPage, 'guests-02-guest-join-page');
       await guestPage.getByRole('button', { name: 'Continue' }).click();
       await guestPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       // Waiting: nobody shares a key with the guest before admission.
       expect(await guestPage.getByTestId('key-holder').count()).toBe(0);
-      await shots(guestPage, '03-guest-waiting');
+      await photograph(guestPage, 'guests-03-guest-waiting');
 
       const waitingGuest = injectorPage.locator('[data-testid=waiting-list] li[data-role=guest]');
       await waitingGuest.filter({ hasText: `${GUEST_NAME} (interpreter)` }).waitFor({ timeout: MEDIA_TIMEOUT_MS });
@@ -173,9 +158,9 @@ describe('visit guests end to end in Chromium', () => {
       expect(new Set(codes).size).toBe(1);
       await guestPage.getByRole('button', { name: 'Codes match' }).click();
       await guestPage.getByTestId('sas-verified').waitFor();
-      await shots(guestPage, '04-three-person-room-guest');
-      await shots(injectorPage, '05-three-person-room-injector');
-      await shots(patientPage, '06-three-person-room-patient');
+      await photograph(guestPage, 'guests-04-three-person-room-guest');
+      await photograph(injectorPage, 'guests-05-three-person-room-injector');
+      await photograph(patientPage, 'guests-06-three-person-room-patient');
 
       // Withdraw: the guest is removed, the others drop the guest's keys and rotate theirs.
       const keyBeforeRevoke = await keyIndex(patientPage);
@@ -191,13 +176,13 @@ describe('visit guests end to end in Chromium', () => {
         { timeout: MEDIA_TIMEOUT_MS },
       );
       await injectorPage.getByTestId('invitation-notice').filter({ hasText: 'removed from the visit' }).waitFor();
-      await shots(guestPage, '07-guest-removed');
-      await shots(injectorPage, '08-injector-after-withdraw');
+      await photograph(guestPage, 'guests-07-guest-removed');
+      await photograph(injectorPage, 'guests-08-injector-after-withdraw');
 
       // The link no longer opens the visit, on reload or by hand.
       await guestPage.reload();
       await guestPage.getByTestId('invitation-problem').filter({ hasText: 'withdrawn' }).waitFor();
-      await shots(guestPage, '09-guest-link-withdrawn');
+      await photograph(guestPage, 'guests-09-guest-link-withdrawn');
       const redeem = await fetch(`${stack.apiUrl}/v1/invitations/redeem`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

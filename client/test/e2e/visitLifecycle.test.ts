@@ -17,30 +17,15 @@ import { auditActionsFor, ensureProviderProfile, insertAppointment } from '../..
 import { asOwner } from '../../../api/test/testDatabase.js';
 import { CHROMIUM_PATH } from '../browser.js';
 import { signIn } from './pageSteps.js';
+import { ARTIFACTS, DESKTOP, PHONE, photograph } from './screens.js';
 import { startStack } from './stack.js';
 import type { Stack } from './stack.js';
 
 jest.setTimeout(480_000);
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const MEDIA_TIMEOUT_MS = 90_000;
 /** The room opens this long after the test books the visit (30 minutes before its start). */
 const ROOM_OPENS_IN_MS = 75_000;
-
-/** One screenshot per viewport of the page's current state. */
-async function shots(page: Page, name: string): Promise<void> {
-  const original = page.viewportSize() ?? DESKTOP;
-  for (const [suffix, size] of [
-    ['desktop', DESKTOP],
-    ['phone', PHONE],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(ARTIFACTS, `visit-${name}-${suffix}.png`), fullPage: true });
-  }
-  await page.setViewportSize(original);
-}
 
 function recordConsole(page: Page, name: string, lines: string[]): void {
   page.on('console', (message) => {
@@ -280,7 +265,7 @@ describe('visit lifecycle in Chromium', () => {
       await patientPage.locator(`a[href="/visit/${appointmentId}"]`).click();
       const countdown = patientPage.getByTestId('room-countdown');
       await countdown.filter({ hasText: /opens 30 minutes before your visit, at .* — in \d+ (s|min)/ }).waitFor();
-      await shots(patientPage, '01-countdown');
+      await photograph(patientPage, 'visit-01-countdown');
       await patientPage.getByLabel('Type your full name to sign').fill('Pat Patient');
       await patientPage.getByRole('button', { name: 'Sign and continue' }).click();
       await patientPage.getByLabel('Your current state').selectOption('CT');
@@ -293,19 +278,19 @@ describe('visit lifecycle in Chromium', () => {
       const join = patientPage.getByRole('button', { name: 'Continue' });
       if ((await countdown.getAttribute('data-open')) === 'false') {
         expect(await join.isDisabled()).toBe(true);
-        await shots(patientPage, '02-precheck-before-opening');
+        await photograph(patientPage, 'visit-02-precheck-before-opening');
       }
       await patientPage.locator('[data-testid=room-countdown][data-open=true]').waitFor({ timeout: ROOM_OPENS_IN_MS + 60_000 });
       await join.click();
       await patientPage.getByTestId('waiting-room').waitFor({ timeout: MEDIA_TIMEOUT_MS });
-      await shots(patientPage, '03-waiting-room');
+      await photograph(patientPage, 'visit-03-waiting-room');
 
       // The schedule screen (another tab) shows the live "patient waiting" alert with name and visit.
       const schedulePage = await injectorContext.newPage();
       await schedulePage.goto(stack.clientUrl);
       await signIn(schedulePage, practice.slug, injector);
       await schedulePage.getByTestId('waiting-alert').filter({ hasText: 'Pat Patient' }).filter({ hasText: 'Good Faith Exam' }).waitFor({ timeout: 60_000 });
-      await shots(schedulePage, '03-schedule-patient-waiting-alert');
+      await photograph(schedulePage, 'visit-03-schedule-patient-waiting-alert');
       await schedulePage.close();
 
       // The practice publishes a new consent version meanwhile: the admission is refused, and both sides learn why.
@@ -313,8 +298,8 @@ describe('visit lifecycle in Chromium', () => {
       await injectorPage.getByRole('button', { name: 'Admit' }).click({ timeout: MEDIA_TIMEOUT_MS });
       await injectorPage.getByTestId('admit-error').filter({ hasText: 'has not signed the current telehealth consent' }).waitFor();
       await patientPage.getByTestId('admission-refused').filter({ hasText: 'Please sign the telehealth consent first' }).waitFor();
-      await shots(injectorPage, '04-injector-admission-refused');
-      await shots(patientPage, '04-patient-admission-refused');
+      await photograph(injectorPage, 'visit-04-injector-admission-refused');
+      await photograph(patientPage, 'visit-04-patient-admission-refused');
       await patientPage.getByRole('button', { name: 'Sign the telehealth consent' }).click();
       await patientPage.getByText('version 2', { exact: false }).first().waitFor();
       await patientPage.getByLabel('Type your full name to sign').fill('Pat Patient');
@@ -336,8 +321,8 @@ describe('visit lifecycle in Chromium', () => {
       await injectorPage.getByLabel('Message').fill('Yes, mild tingling is common and fades within a day.');
       await injectorPage.getByRole('button', { name: 'Send' }).click();
       await patientPage.getByTestId('chat-message').filter({ hasText: 'mild tingling is common' }).waitFor();
-      await shots(patientPage, '05-patient-in-room-chat');
-      await shots(injectorPage, '05-injector-in-room-chat');
+      await photograph(patientPage, 'visit-05-patient-in-room-chat');
+      await photograph(injectorPage, 'visit-05-injector-in-room-chat');
 
       // Mute / unmute and camera off / on act on the live local tracks.
       await patientPage.getByRole('button', { name: 'Mute microphone' }).click();
@@ -345,7 +330,7 @@ describe('visit lifecycle in Chromium', () => {
       expect((await liveLocal(patientPage, 'audio')).every((track) => !track.enabled)).toBe(true);
       await patientPage.getByRole('button', { name: 'Turn camera off' }).click();
       expect((await liveLocal(patientPage, 'video')).every((track) => !track.enabled)).toBe(true);
-      await shots(patientPage, '06-patient-muted-camera-off');
+      await photograph(patientPage, 'visit-06-patient-muted-camera-off');
       await patientPage.getByRole('button', { name: 'Unmute microphone' }).click();
       await patientPage.getByRole('button', { name: 'Turn camera on' }).click();
       expect((await liveLocal(patientPage, 'audio')).every((track) => track.enabled)).toBe(true);
@@ -354,7 +339,7 @@ describe('visit lifecycle in Chromium', () => {
       // A dropped connection: the injector sees "Patient reconnecting..." instead of a vanished tile.
       await stack.restartPatientClientServer();
       await injectorPage.getByTestId('remote-reconnecting').filter({ hasText: 'Patient reconnecting…' }).waitFor({ timeout: MEDIA_TIMEOUT_MS });
-      await shots(injectorPage, '07-injector-patient-reconnecting');
+      await photograph(injectorPage, 'visit-07-injector-patient-reconnecting');
       await patientPage.locator('.room[data-phase=in_room]').waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await Promise.all([framesAdvance(patientPage), framesAdvance(injectorPage)]);
       await injectorPage.getByTestId('remote-reconnecting').waitFor({ state: 'detached', timeout: MEDIA_TIMEOUT_MS });
@@ -390,7 +375,7 @@ describe('visit lifecycle in Chromium', () => {
       await patientPage.waitForFunction(() =>
         (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.some((track) => track.kind === 'video' && track.readyState === 'live' && track.label.endsWith('1')),
       );
-      await shots(patientPage, '08-patient-after-switch-camera');
+      await photograph(patientPage, 'visit-08-patient-after-switch-camera');
       const remoteVideoBefore = await remoteVideoTrackId(injectorPage);
       await patientPage.getByRole('button', { name: 'Switch camera' }).click();
       await patientPage.waitForFunction(() =>
@@ -415,18 +400,18 @@ describe('visit lifecycle in Chromium', () => {
         framesAfterSwitch,
         { timeout: MEDIA_TIMEOUT_MS },
       );
-      await shots(injectorPage, '08-injector-after-switch-camera');
+      await photograph(injectorPage, 'visit-08-injector-after-switch-camera');
 
       // End visit with an outcome: the patient is told, both leave, every track stops.
       await injectorPage.getByRole('button', { name: 'End visit' }).click();
       await injectorPage.getByLabel('Completed').check();
-      await shots(injectorPage, '09-injector-end-visit-outcome');
+      await photograph(injectorPage, 'visit-09-injector-end-visit-outcome');
       await injectorPage.getByRole('button', { name: 'Confirm and end visit' }).click();
       await patientPage.getByRole('heading', { name: 'Your visit has ended' }).waitFor({ timeout: MEDIA_TIMEOUT_MS });
       await patientPage.getByRole('link', { name: 'See your visit summary' }).waitFor();
       await injectorPage.getByTestId('provider-visit-ended').filter({ hasText: 'Outcome recorded: Completed' }).waitFor();
-      await shots(patientPage, '10-patient-visit-ended');
-      await shots(injectorPage, '10-injector-visit-ended');
+      await photograph(patientPage, 'visit-10-patient-visit-ended');
+      await photograph(injectorPage, 'visit-10-injector-visit-ended');
 
       for (const page of [patientPage, injectorPage]) {
         await page.waitForFunction(() => {
@@ -462,7 +447,12 @@ describe('visit lifecycle in Chromium', () => {
         if (page !== undefined) reports.push(`[${name}]\n${await mediaReport(page)}`);
       }
       await writeFile(path.join(ARTIFACTS, 'visit-failure-console.log'), [...lines, ...reports].join('\n'));
-      if (error instanceof Error) error.message = `${error.message}\n\nMedia at failure:\n${reports.join('\n')}`;
+      if (error instanceof Error) {
+        // jest prints the stack, which V8 wrote with the message when the error was made.
+        const media = `\n\nMedia at failure:\n${reports.join('\n')}`;
+        error.message += media;
+        error.stack = `${error.stack ?? ''}${media}`;
+      }
       throw error;
     }
   });
