@@ -29,6 +29,8 @@ import { sameEndpoint, signalingEndpoint } from './signalingEndpoint.js';
 import type { SignalingEndpoint } from './signalingEndpoint.js';
 import { classifyNetwork } from './networkQuality.js';
 import type { NetworkQuality, TransportSample } from './networkQuality.js';
+import { watchVideo } from './videoStall.js';
+import type { VideoCounters, VideoWatch } from './videoStall.js';
 
 type RoomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -103,11 +105,8 @@ export interface RoomOptions {
 }
 
 const NETWORK_SAMPLE_MS = 2000;
-/** How often remote media is checked for a stall, and how long without bytes counts as one. */
+/** How often remote media is checked for a stall or a frozen picture (videoStall.ts). */
 const STALL_SAMPLE_MS = 250;
-const STALL_AFTER_MS = 1500;
-/** While stalled, a key frame is asked for again this often (earlier ones may be lost with the network). */
-const STALL_KEY_FRAME_EVERY_MS = 1000;
 /** After signaling is down this long, ask the API whether the room moved to another node (issue 12). */
 const MOVE_AFTER_MS = 2000;
 const PLACEMENT_CHECK_MS = 1000;
@@ -163,7 +162,7 @@ export class RoomConnection {
   /** Transports an ICE restart was tried on since they were last connected. */
   readonly #iceRestarted = new Set<string>();
   /** Per consumer: bytes received at the last change, and when that was. */
-  readonly #lastBytes = new Map<string, { bytes: number; at: number; keyFrameAskedAt: number | null }>();
+  readonly #videoWatches = new Map<string, VideoWatch>();
   #lastSample: TransportSample | null = null;
   #closed = false;
   /** The provider ended the visit: the server closes the connection, no goodbye needed. */
@@ -686,7 +685,7 @@ export class RoomConnection {
     if (consumer === undefined) return;
     consumer.close();
     this.#consumers.delete(consumerId);
-    this.#lastBytes.delete(consumerId);
+    this.#videoWatches.delete(consumerId);
     for (const remote of this.#state.remotes) {
       if (remote.stream.getTracks().includes(consumer.track)) remote.stream.removeTrack(consumer.track);
     }
@@ -704,13 +703,15 @@ export class RoomConnection {
     this.#sendTransport = null;
     this.#recvTransport = null;
     this.#iceRestarted.clear();
+    this.#videoWatches.clear();
     this.#lastSample = null;
     if (this.#state.remotes.length > 0) this.#update({ remotes: [] });
   }
 
   /**
    * Marks a remote participant as reconnecting while no bytes of their video arrive (their
-   * network dropped; the SFU keeps their seat), and clears it when media flows again.
+   * network dropped; the SFU keeps their seat), and clears it when media flows again; asks
+   * for key frames while stalled, on resuming, and while bytes arrive but nothing decodes.
    */
   async #checkStalls(): Promise<void> {
     if (this.#state.phase !== 'in_room') return;
@@ -718,25 +719,17 @@ export class RoomConnection {
     const stalledTracks = new Set<MediaStreamTrack>();
     for (const consumer of this.#consumers.values()) {
       if (consumer.kind !== 'video' || consumer.closed || consumer.paused) continue;
-      let bytes = 0;
+      const counters: VideoCounters = { bytesReceived: 0, framesDecoded: 0 };
       const stats = await consumer.getStats();
-      stats.forEach((report: { type?: string; bytesReceived?: number }) => {
-        if (report.type === 'inbound-rtp') bytes += report.bytesReceived ?? 0;
+      stats.forEach((report: { type?: string; bytesReceived?: number; framesDecoded?: number }) => {
+        if (report.type !== 'inbound-rtp') return;
+        counters.bytesReceived += report.bytesReceived ?? 0;
+        counters.framesDecoded += report.framesDecoded ?? 0;
       });
-      const last = this.#lastBytes.get(consumer.id);
-      if (bytes !== last?.bytes) {
-        // Media flows again after a stall: the decoder needs a key frame, ask at once.
-        if (last !== undefined && last.keyFrameAskedAt !== null) this.#askKeyFrame(consumer.id);
-        this.#lastBytes.set(consumer.id, { bytes, at: now, keyFrameAskedAt: null });
-      } else if (now - last.at >= STALL_AFTER_MS) {
-        stalledTracks.add(consumer.track);
-        // Asked while the network is down, the request waits in the socket and reaches the
-        // SFU as soon as the network is back: the key frame follows right behind it.
-        if (last.keyFrameAskedAt === null || now - last.keyFrameAskedAt >= STALL_KEY_FRAME_EVERY_MS) {
-          last.keyFrameAskedAt = now;
-          this.#askKeyFrame(consumer.id);
-        }
-      }
+      const verdict = watchVideo(this.#videoWatches.get(consumer.id), counters, now);
+      this.#videoWatches.set(consumer.id, verdict.watch);
+      if (verdict.stalled) stalledTracks.add(consumer.track);
+      if (verdict.askKeyFrame) this.#askKeyFrame(consumer.id);
     }
     const before = this.#state.remotes;
     const remotes = before.map((remote) => {
