@@ -34,11 +34,11 @@ export default function ProviderDisclosure({ slug }: { slug: string }) {
                 <div>Specialties: {provider.specialties.length > 0 ? provider.specialties.join(', ') : 'not listed'}</div>
                 <div>
                   Licensed in: {provider.licensedStates.length > 0 ? provider.licensedStates.join(', ') : 'no current license'}
+                </div>
               </div>
-            </div>
-          </li>
-        ))}
-      </ul>
+            </li>
+          ))}
+        </ul>
       </div>
     </div>
   );

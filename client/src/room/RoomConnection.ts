@@ -161,7 +161,7 @@ export class RoomConnection {
   #stallTimer: ReturnType<typeof setInterval> | null = null;
   /** Transports an ICE restart was tried on since they were last connected. */
   readonly #iceRestarted = new Set<string>();
-  /** Per consumer: bytes received at the last change, and when that was. */
+  /** Per video consumer: what its receive counters showed so far (videoStall.ts). */
   readonly #videoWatches = new Map<string, VideoWatch>();
   #lastSample: TransportSample | null = null;
   #closed = false;

@@ -39,12 +39,14 @@ export interface VideoVerdict {
   askKeyFrame: boolean;
 }
 
+/** A watch that starts at this sample: bytes and frames both counted from now. */
+function startAt(sample: VideoCounters, now: number, keyFrameAskedAt: number | null): VideoWatch {
+  return { bytes: sample.bytesReceived, bytesAt: now, frames: sample.framesDecoded, framesAt: now, keyFrameAskedAt };
+}
+
 /** Folds one sample into the watch: the new watch, and whether to show a stall or ask for a key frame. */
 export function watchVideo(previous: VideoWatch | undefined, sample: VideoCounters, now: number): VideoVerdict {
-  if (previous === undefined) {
-    const watch = { bytes: sample.bytesReceived, bytesAt: now, frames: sample.framesDecoded, framesAt: now, keyFrameAskedAt: null };
-    return { watch, stalled: false, askKeyFrame: false };
-  }
+  if (previous === undefined) return { watch: startAt(sample, now, null), stalled: false, askKeyFrame: false };
   const asked = previous.keyFrameAskedAt;
   if (sample.bytesReceived === previous.bytes) {
     if (now - previous.bytesAt < STALL_AFTER_MS) return { watch: previous, stalled: false, askKeyFrame: false };
@@ -56,13 +58,9 @@ export function watchVideo(previous: VideoWatch | undefined, sample: VideoCounte
   const resumed = now - previous.bytesAt >= STALL_AFTER_MS;
   if (resumed) {
     // Media flows again after a stall: the decoder needs a key frame, ask at once.
-    const watch = { bytes: sample.bytesReceived, bytesAt: now, frames: sample.framesDecoded, framesAt: now, keyFrameAskedAt: now };
-    return { watch, stalled: false, askKeyFrame: true };
+    return { watch: startAt(sample, now, now), stalled: false, askKeyFrame: true };
   }
-  if (sample.framesDecoded !== previous.frames) {
-    const watch = { bytes: sample.bytesReceived, bytesAt: now, frames: sample.framesDecoded, framesAt: now, keyFrameAskedAt: null };
-    return { watch, stalled: false, askKeyFrame: false };
-  }
+  if (sample.framesDecoded !== previous.frames) return { watch: startAt(sample, now, null), stalled: false, askKeyFrame: false };
   const frozen = now - previous.framesAt >= FROZEN_AFTER_MS;
   const ask = frozen && (asked === null || now - asked >= FROZEN_KEY_FRAME_EVERY_MS);
   const watch = { ...previous, bytes: sample.bytesReceived, bytesAt: now, ...(ask ? { keyFrameAskedAt: now } : {}) };

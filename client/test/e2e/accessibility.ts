@@ -19,7 +19,7 @@ interface AxeViolation {
 }
 
 /** The rules `page` breaks now (an empty list when it passes). */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // Loaded per check (a navigation since the last one threw the previous copy away), through
   // the DevTools protocol: the app's CSP rightly refuses an inline <script>.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);

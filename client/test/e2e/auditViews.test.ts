@@ -23,7 +23,6 @@ import type { Stack } from './stack.js';
 
 jest.setTimeout(300_000);
 
-
 describe('audit views in the browser', () => {
   let stack: Stack;
   let browser: Browser;

@@ -27,7 +27,6 @@ import type { Stack } from './stack.js';
 
 jest.setTimeout(300_000);
 
-
 /** A small well-formed PNG (16x16 grey, 8-bit greyscale), CRCs included (RFC 2083 section 3.4). */
 function png(shade: number): Buffer {
   const chunk = (type: string, data: Buffer): Buffer => {

@@ -9,7 +9,6 @@ import type { Page } from 'playwright-core';
 import { totpCodeAt } from '../../../api/src/modules/identity/totp.js';
 import { DESKTOP, PHONE, photograph } from './screens.js';
 
-
 /** What must never reach a person's screen: ids, zone ids, API codes, the bare "GFE". */
 const NOT_FOR_PEOPLE = [
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i,
